@@ -1,0 +1,70 @@
+"""Activation functions and their derivatives.
+
+Each derivative is written in terms of the activation's *output* y, which is what a forward pass
+caches (CS231n style):
+
+    sigmoid  σ(x) = 1 / (1 + e^{-x})        σ'(x) = y (1 - y)
+    tanh     tanh(x)                         tanh'(x) = 1 - y^2
+    ReLU     max(0, x)                       ReLU'(x) = 1 if y > 0 else 0
+    softmax  s_k = e^{x_k} / Σ_j e^{x_j}    ∂s_k/∂x_j = s_k (δ_kj - s_j)
+
+Sigmoid is computed as 0.5 (1 + tanh(x / 2)): the same function, exact for large |x| (no overflow
+in e^{-x}), and faster in NumPy than the exp form. Softmax works along the last axis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) = 1 / (1 + e^{-x}) = 0.5 (1 + tanh(x / 2)), elementwise, any shape."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def sigmoid_derivative(y: np.ndarray) -> np.ndarray:
+    """dσ/dx given y = σ(x): y (1 - y)."""
+    return y * (1.0 - y)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """tanh(x), elementwise, any shape."""
+    return np.tanh(x)
+
+
+def tanh_derivative(y: np.ndarray) -> np.ndarray:
+    """d tanh/dx given y = tanh(x): 1 - y^2."""
+    return 1.0 - y * y
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """max(0, x), elementwise, any shape."""
+    return np.maximum(x, 0.0)
+
+
+def relu_derivative(y: np.ndarray) -> np.ndarray:
+    """dReLU/dx given y = ReLU(x): 1 where y > 0, else 0 (the subgradient 0 at x = 0, as PyTorch)."""
+    return (y > 0).astype(y.dtype)
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax along the last axis, shifted by the max so e^x never overflows. Shape of x."""
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def softmax_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Gradient wrt the softmax input, given upstream dy and the output y (same shapes).
+
+    dx_j = Σ_k dy_k s_k (δ_kj - s_j) = s_j (dy_j - Σ_k dy_k s_k): the Jacobian-vector product,
+    without building the (K, K) Jacobian.
+    """
+    return y * (dy - np.sum(dy * y, axis=-1, keepdims=True))
+
+
+ACTIVATIONS = {
+    "sigmoid": (sigmoid, sigmoid_derivative),
+    "tanh": (tanh, tanh_derivative),
+    "relu": (relu, relu_derivative),
+}

@@ -1,0 +1,74 @@
+"""One step of a GRU, forward and backward, in PyTorch's form or the textbook one.
+
+PyTorch's form (reset_after=True, the default; also cuDNN's and Keras' reset_after=True):
+
+    r_t = σ(W_xr x_t + b_xr + W_hr h_{t-1} + b_hr)          reset gate
+    z_t = σ(W_xz x_t + b_xz + W_hz h_{t-1} + b_hz)          update gate
+    n_t = tanh(W_xn x_t + b_xn + r_t ⊙ (W_hn h_{t-1} + b_hn))   candidate (h̃_t)
+    h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+
+Textbook form (reset_after=False; Cho et al. 2014, d2l.ai): the reset gate acts before the product,
+    n_t = tanh(W_xn x_t + b_xn + W_hn (r_t ⊙ h_{t-1}) + b_hn).
+
+Gates are stacked r, z, n: weight_ih = [W_xr; W_xz; W_xn] (3H, I), weight_hh = [W_hr; W_hz; W_hn]
+(3H, H), bias_ih = [b_xr; b_xz; b_xn] and bias_hh = [b_hr; b_hz; b_hn] (3H,). The two biases are
+not interchangeable for n: b_hn sits inside the reset gate's product.
+
+Shapes: x (B, I), h_prev (B, H).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..activations import sigmoid, sigmoid_derivative, tanh_derivative
+
+
+def gru_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
+    """Return h_t (B, H) and the cache gru_step_backward needs."""
+    H = h_prev.shape[1]
+    ax = x @ weight_ih.T + bias_ih                                      # (B, 3H)
+    ah_rz = h_prev @ weight_hh[:2 * H].T + bias_hh[:2 * H]              # (B, 2H)
+    r = sigmoid(ax[:, :H] + ah_rz[:, :H])
+    z = sigmoid(ax[:, H:2 * H] + ah_rz[:, H:])
+    if reset_after:
+        hn = h_prev @ weight_hh[2 * H:].T + bias_hh[2 * H:]             # W_hn h_{t-1} + b_hn
+        n = np.tanh(ax[:, 2 * H:] + r * hn)
+    else:
+        hn = (r * h_prev) @ weight_hh[2 * H:].T + bias_hh[2 * H:]       # W_hn (r ⊙ h_{t-1}) + b_hn
+        n = np.tanh(ax[:, 2 * H:] + hn)
+    h = (1.0 - z) * n + z * h_prev
+    cache = (x, h_prev, weight_ih, weight_hh, r, z, n, hn, reset_after)
+    return h, cache
+
+
+def gru_step_backward(dh, cache):
+    """Given dL/dh_t (B, H), return dx (B, I), dh_prev (B, H) and the parameter gradients.
+
+        dn = dh ⊙ (1 - z),  dz = dh ⊙ (h_{t-1} - n),  dh_{t-1} = dh ⊙ z + (paths through the gates)
+        da_n = dn ⊙ (1 - n²)
+        reset_after:  dr = da_n ⊙ (W_hn h + b_hn),  d(W_hn h + b_hn) = da_n ⊙ r
+        reset_before: d(r ⊙ h) = da_n W_hn,  dr = d(r ⊙ h) ⊙ h_{t-1}
+    """
+    x, h_prev, weight_ih, weight_hh, r, z, n, hn, reset_after = cache
+    H = h_prev.shape[1]
+    da_n = dh * (1.0 - z) * tanh_derivative(n)
+    da_z = dh * (h_prev - n) * sigmoid_derivative(z)
+    dh_prev = dh * z
+    if reset_after:
+        da_r = da_n * hn * sigmoid_derivative(r)
+        da_hn = da_n * r                                                # wrt W_hn h + b_hn
+        da_h = np.concatenate([da_r, da_z, da_hn], axis=1)              # wrt W_h h + b_h
+        dW_hh = da_h.T @ h_prev
+        dh_prev = dh_prev + da_h @ weight_hh
+    else:
+        d_rh = da_n @ weight_hh[2 * H:]                                 # wrt r ⊙ h_{t-1}
+        da_r = d_rh * h_prev * sigmoid_derivative(r)
+        da_h = np.concatenate([da_r, da_z, da_n], axis=1)
+        dW_hh = np.concatenate([da_h[:, :2 * H].T @ h_prev, da_n.T @ (r * h_prev)], axis=0)
+        dh_prev = dh_prev + d_rh * r + da_h[:, :2 * H] @ weight_hh[:2 * H]
+    da_x = np.concatenate([da_r, da_z, da_n], axis=1)                   # wrt W_x x + b_x
+    dx = da_x @ weight_ih
+    grads = {"weight_ih": da_x.T @ x, "weight_hh": dW_hh,
+             "bias_ih": da_x.sum(axis=0), "bias_hh": da_h.sum(axis=0)}
+    return dx, dh_prev, grads

@@ -1,0 +1,40 @@
+"""One step of a vanilla (Elman) RNN, forward and backward.
+
+    h_t = f(W_x x_t + W_h h_{t-1} + b)        f = tanh (default) or ReLU
+
+In PyTorch's names W_x = weight_ih, W_h = weight_hh and b = bias_ih + bias_hh (PyTorch keeps two
+bias vectors; only their sum matters, and each receives the same gradient).
+
+Shapes: x (B, I), h_prev (B, H), weight_ih (H, I), weight_hh (H, H), bias_ih and bias_hh (H,).
+Vectors are rows here (batch first within a step), so W x becomes x @ W.T.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..activations import relu_derivative, tanh_derivative
+
+
+def rnn_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
+    """Return h_t (B, H) and the cache rnn_step_backward needs."""
+    a = x @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
+    h = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)
+    cache = (x, h_prev, weight_ih, weight_hh, h, nonlinearity)
+    return h, cache
+
+
+def rnn_step_backward(dh, cache):
+    """Given dL/dh_t (B, H), return dx (B, I), dh_prev (B, H) and the parameter gradients.
+
+        da = dh ⊙ f'(a)        (a the pre-activation)
+        dW_x = da^T x,  dW_h = da^T h_{t-1},  db = Σ_batch da,  dx = da W_x,  dh_{t-1} = da W_h
+    """
+    x, h_prev, weight_ih, weight_hh, h, nonlinearity = cache
+    derivative = tanh_derivative(h) if nonlinearity == "tanh" else relu_derivative(h)
+    da = dh * derivative
+    dx = da @ weight_ih
+    dh_prev = da @ weight_hh
+    db = da.sum(axis=0)
+    grads = {"weight_ih": da.T @ x, "weight_hh": da.T @ h_prev, "bias_ih": db, "bias_hh": db.copy()}
+    return dx, dh_prev, grads

@@ -1,0 +1,177 @@
+"""Optimisers: SGD, SGD with momentum, Adagrad, Adam.
+
+Each follows PyTorch's update rule (``torch.optim``) with its default hyperparameters, and
+updates the parameter arrays in place:
+
+    SGD       p <- p - lr * g
+    Momentum  v <- mu * v + g;                       p <- p - lr * v
+    Adagrad   G <- G + g^2;                          p <- p - lr * g / (sqrt(G) + eps)
+    Adam      m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
+              p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+
+min-char-rnn's Adagrad writes ``p -= lr * g / sqrt(G + 1e-8)``: eps inside the root; the two
+agree once G is well above eps.
+
+Usage:   opt = Adam(lr=1e-3);  opt.step(params, grads)   # dicts name -> ndarray
+The whole state (hyperparameters, step count, per-parameter moments) is ``state_dict()``:
+plain floats and ints plus arrays, so a trainer can store it without pickle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import training_limits as limits
+
+
+class Optimizer:
+    """Base class: keeps the step count and one dict of arrays per slot (moment) name."""
+
+    name = "optimizer"
+    slot_names: tuple[str, ...] = ()
+
+    def __init__(self, lr: float):
+        self.lr = limits.check_real("lr", lr, limits.LEARNING_RATE)
+        self.step_count = 0
+        self.slots: dict[str, dict[str, np.ndarray]] = {slot: {} for slot in self.slot_names}
+
+    def hyperparameters(self) -> dict:
+        return {"lr": self.lr}
+
+    def _slot(self, slot: str, name: str, like: np.ndarray) -> np.ndarray:
+        """The moment array of one parameter, created as zeros on first use."""
+        arrays = self.slots[slot]
+        if name not in arrays:
+            arrays[name] = np.zeros_like(like)
+        return arrays[name]
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Update every parameter in place from its gradient (same keys, same shapes)."""
+        self.step_count += 1
+        for name, param in params.items():
+            self._update(name, param, grads[name])
+
+    def _update(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
+        raise NotImplementedError
+
+    # --- state --------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """{'name', 'hyperparameters', 'step', 'slots': {slot: {param name: array}}}."""
+        return {"name": self.name, "hyperparameters": self.hyperparameters(),
+                "step": self.step_count,
+                "slots": {slot: {k: v.copy() for k, v in arrays.items()}
+                          for slot, arrays in self.slots.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        if state["name"] != self.name:
+            raise ValueError(f"state is for optimizer {state['name']!r}, not {self.name!r}")
+        self.step_count = int(state["step"])
+        self.slots = {slot: {k: np.array(v) for k, v in state["slots"].get(slot, {}).items()}
+                      for slot in self.slot_names}
+
+
+class SGD(Optimizer):
+    """Plain gradient descent: p <- p - lr * g."""
+
+    name = "sgd"
+
+    def _update(self, name, param, grad):
+        param -= self.lr * grad
+
+
+class Momentum(Optimizer):
+    """SGD with (heavy-ball) momentum, PyTorch form: v <- mu v + g;  p <- p - lr v.
+
+    (CS231n's v <- mu v - lr g; p <- p + v is the same for a constant learning rate.)"""
+
+    name = "momentum"
+    slot_names = ("velocity",)
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9):
+        super().__init__(lr)
+        self.momentum = limits.check_real("momentum", momentum, limits.MOMENTUM)
+
+    def hyperparameters(self):
+        return {"lr": self.lr, "momentum": self.momentum}
+
+    def _update(self, name, param, grad):
+        velocity = self._slot("velocity", name, param)
+        velocity *= self.momentum
+        velocity += grad
+        param -= self.lr * velocity
+
+
+class Adagrad(Optimizer):
+    """Adagrad: G <- G + g^2;  p <- p - lr g / (sqrt(G) + eps). Each weight's step shrinks with
+    the gradient it has seen, so rare features keep large steps."""
+
+    name = "adagrad"
+    slot_names = ("sum_sq",)
+
+    def __init__(self, lr: float = 0.01, eps: float = 1e-10):
+        super().__init__(lr)
+        self.eps = limits.check_real("eps", eps, limits.EPSILON)
+
+    def hyperparameters(self):
+        return {"lr": self.lr, "eps": self.eps}
+
+    def _update(self, name, param, grad):
+        sum_sq = self._slot("sum_sq", name, param)
+        sum_sq += grad * grad
+        param -= self.lr * grad / (np.sqrt(sum_sq) + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam with bias correction (t = step count, from 1):
+        m <- b1 m + (1 - b1) g          v <- b2 v + (1 - b2) g^2
+        p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)"""
+
+    name = "adam"
+    slot_names = ("exp_avg", "exp_avg_sq")
+
+    def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        super().__init__(lr)
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (limits.check_real("beta1", betas[0], limits.ADAM_BETA),
+                      limits.check_real("beta2", betas[1], limits.ADAM_BETA))
+        self.eps = limits.check_real("eps", eps, limits.EPSILON)
+
+    def hyperparameters(self):
+        return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps}
+
+    def _update(self, name, param, grad):
+        beta1, beta2 = self.betas
+        m = self._slot("exp_avg", name, param)
+        v = self._slot("exp_avg_sq", name, param)
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        t = self.step_count
+        m_hat_scale = 1.0 / (1 - beta1 ** t)
+        v_hat_scale = 1.0 / (1 - beta2 ** t)
+        param -= (self.lr * m_hat_scale) * m / (np.sqrt(v * v_hat_scale) + self.eps)
+
+
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Adagrad, Adam)}
+
+
+def make_optimizer(name: str, **hyperparameters) -> Optimizer:
+    """make_optimizer('adam', lr=0.01) -> Adam(lr=0.01). Unknown names and keys raise ValueError."""
+    limits.check_choice("optimizer", name, tuple(OPTIMIZERS))
+    cls = OPTIMIZERS[name]
+    try:
+        return cls(**hyperparameters)
+    except TypeError as error:
+        raise ValueError(f"bad hyperparameters for optimizer {name!r}: {error}") from None
+
+
+def optimizer_from_state(state: dict) -> Optimizer:
+    """Rebuild an optimiser from its state_dict()."""
+    hyper = dict(state["hyperparameters"])
+    if "betas" in hyper:
+        hyper["betas"] = tuple(hyper["betas"])
+    optimizer = make_optimizer(state["name"], **hyper)
+    optimizer.load_state_dict(state)
+    return optimizer

@@ -1,0 +1,180 @@
+"""What every teaching task shares: its configuration (defaults and bounds) and its contract
+with the trainer.
+
+A task is a small, seeded data generator plus a model shape plus a loss. The trainer calls
+
+    model = task.build_model(config, seed)              # a SequenceModel
+    batch = task.sample_batch(config, rng)              # fresh data from the run's own rng
+    loss, grads = task.loss_and_grads(model, batch, config)
+    metrics = task.evaluate(model, eval_batch, config)  # {'eval_loss': .., 'metric name': ..}
+
+Every configuration key has a ``Param``: its default, its type and its range. ``validate``
+fills in defaults, rejects unknown keys, and raises ValueError naming a bad key and its range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import training_limits as limits
+
+
+@dataclass(frozen=True)
+class Param:
+    """One hyperparameter: kind is 'int', 'float', 'choice', 'bool' or 'text'."""
+
+    default: object
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple = ()
+    help: str = ""
+
+    def check(self, name: str, value):
+        if self.kind == "int":
+            return limits.check_int(name, value, (self.low, self.high))
+        if self.kind == "float":
+            return limits.check_real(name, value, (self.low, self.high))
+        if self.kind == "choice":
+            return limits.check_choice(name, value, self.choices)
+        if self.kind == "bool":
+            return limits.check_bool(name, value)
+        if self.kind == "text":
+            if not isinstance(value, str) or not self.low <= len(value) <= self.high:
+                raise ValueError(f"{name} must be a text of {self.low} to {self.high} characters")
+            return value
+        raise AssertionError(self.kind)
+
+    def describe(self) -> dict:
+        """JSON-able description for a form: {'default', 'kind', 'min', 'max' | 'choices', 'help'}."""
+        out = {"default": self.default, "kind": self.kind, "help": self.help}
+        if self.kind in ("int", "float"):
+            out.update(min=self.low, max=self.high)
+        elif self.kind == "choice":
+            out["choices"] = list(self.choices)
+        elif self.kind == "text":
+            out.update(min_length=self.low, max_length=self.high)
+        return out
+
+
+def training_params(*, cell="lstm", hidden_size=32, batch_size=16, optimizer="adam", lr=0.01,
+                    clip="norm", clip_value=5.0, max_steps=500, eval_every=25,
+                    dtype="float32") -> dict[str, Param]:
+    """The hyperparameters every task has, with that task's defaults."""
+    return {
+        "cell": Param(cell, "choice", choices=limits.CELLS, help="recurrent cell"),
+        "hidden_size": Param(hidden_size, "int", *limits.HIDDEN_SIZE, help="hidden units per direction"),
+        "num_layers": Param(1, "int", *limits.NUM_LAYERS, help="stacked recurrent layers"),
+        "batch_size": Param(batch_size, "int", *limits.BATCH_SIZE, help="sequences per step"),
+        "optimizer": Param(optimizer, "choice", choices=limits.OPTIMIZER_NAMES),
+        "lr": Param(lr, "float", *limits.LEARNING_RATE, help="learning rate"),
+        "momentum": Param(0.9, "float", *limits.MOMENTUM, help="momentum (optimizer 'momentum')"),
+        "beta1": Param(0.9, "float", *limits.ADAM_BETA, help="Adam's first-moment decay"),
+        "beta2": Param(0.999, "float", *limits.ADAM_BETA, help="Adam's second-moment decay"),
+        "clip": Param(clip, "choice", choices=limits.CLIP_MODES,
+                      help="gradient clipping: by global norm, element-wise, or none"),
+        "clip_value": Param(clip_value, "float", *limits.CLIP_NORM,
+                            help="max global norm, or max |entry| for element-wise clipping"),
+        "max_steps": Param(max_steps, "int", *limits.MAX_STEPS, help="length of the run"),
+        "eval_every": Param(eval_every, "int", *limits.EVAL_EVERY, help="steps between evaluations"),
+        "dtype": Param(dtype, "choice", choices=limits.DTYPES, help="floating-point precision"),
+    }
+
+
+@dataclass
+class Batch:
+    """inputs: (T, B, F) floats, or (T, B) token ids for an embedding; targets: task-specific."""
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    extra: dict = field(default_factory=dict)
+
+
+class Task:
+    """Base class of the teaching tasks. Subclasses set name, title, claim and params."""
+
+    name = "task"
+    title = ""
+    claim = ""                       # the course's claim this task makes visible
+    metric = "eval_loss"             # the headline evaluation metric's name
+    higher_is_better = False
+    params: dict[str, Param] = {}
+
+    # --- configuration -----------------------------------------------------------------
+    def default_config(self) -> dict:
+        return {name: p.default for name, p in self.params.items()}
+
+    def config_bounds(self) -> dict:
+        return {name: p.describe() for name, p in self.params.items()}
+
+    def validate(self, config: dict | None) -> dict:
+        """Defaults overlaid with config, each value checked; unknown keys are errors."""
+        config = dict(config or {})
+        unknown = sorted(set(config) - set(self.params))
+        if unknown:
+            raise ValueError(f"unknown hyperparameter(s) for task {self.name!r}: {', '.join(unknown)}; "
+                             f"known: {', '.join(self.params)}")
+        full = self.default_config()
+        full.update(config)
+        checked = {name: self.params[name].check(name, value) for name, value in full.items()}
+        self.check_consistency(checked)
+        return checked
+
+    def check_consistency(self, config: dict) -> None:
+        """Cross-parameter checks (e.g. delay vs sequence length); ValueError if violated."""
+
+    # --- the trainer's contract --------------------------------------------------------
+    def build_model(self, config: dict, seed: int):
+        raise NotImplementedError
+
+    def sample_batch(self, config: dict, rng: np.random.Generator) -> Batch:
+        raise NotImplementedError
+
+    def eval_batch(self, config: dict, rng: np.random.Generator) -> Batch:
+        """The fixed evaluation data (built once per run from its own seeded stream)."""
+        return self.sample_batch(dict(config, batch_size=max(64, config["batch_size"])), rng)
+
+    def loss_and_grads(self, model, batch: Batch, config: dict):
+        """Forward, loss, backward: returns (loss: float, grads: dict name -> array)."""
+        raise NotImplementedError
+
+    def evaluate(self, model, batch: Batch, config: dict) -> dict[str, float]:
+        raise NotImplementedError
+
+    def baseline(self, config: dict, batch: Batch) -> dict[str, float]:
+        """What a model without memory scores on the evaluation batch, to compare against."""
+        return {}
+
+
+def one_hot(indices: np.ndarray, n_classes: int, dtype) -> np.ndarray:
+    """indices (...) -> (..., n_classes) with a 1 at each index."""
+    return np.eye(n_classes, dtype=dtype)[indices]
+
+
+def classification_loss(model, batch: Batch):
+    """Softmax cross-entropy over every scored step (targets -100 are not scored).
+    Scores (T, B, C) or (B, C); targets (T, B) or (B,). Returns (loss, grads, scores)."""
+    from ..losses import cross_entropy
+    scores = model.forward(batch.inputs)
+    C = scores.shape[-1]
+    loss, d_scores = cross_entropy(scores.reshape(-1, C), batch.targets.reshape(-1))
+    return loss, model.backward(d_scores.reshape(scores.shape)), scores
+
+
+def regression_loss(model, batch: Batch):
+    """Mean squared error of the scores against batch.targets. Returns (loss, grads, scores)."""
+    from ..losses import mse_loss
+    scores = model.forward(batch.inputs)
+    loss, d_scores = mse_loss(scores, batch.targets)
+    return loss, model.backward(d_scores), scores
+
+
+def accuracy(scores: np.ndarray, targets: np.ndarray) -> float:
+    """Fraction of scored positions (targets != -100) whose argmax is the target."""
+    C = scores.shape[-1]
+    predicted = scores.reshape(-1, C).argmax(axis=1)
+    targets = targets.reshape(-1)
+    scored = targets != -100
+    return float(np.mean(predicted[scored] == targets[scored]))

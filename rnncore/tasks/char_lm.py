@@ -1,0 +1,118 @@
+"""A character-level language model, as in Karpathy's min-char-rnn.
+
+    x_t = one_hot(c_t)      y_t = W_y h_t + c      p(c_{t+1} | c_1..c_t) = softmax(y_t)
+    loss = -1/T sum_t log p(c_{t+1})        (cross-entropy, in nats per character)
+
+The defaults are min-char-rnn's: a vanilla RNN, windows of 25 characters, Adagrad with lr 0.1
+and element-wise clipping to [-5, 5]. Windows start at random offsets (each from a zero state).
+Sampling feeds each drawn character back in; the temperature tau sharpens (tau < 1) or
+flattens (tau > 1) the distribution: p_k proportional to exp(y_k / tau).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import training_limits as limits
+from ..losses import cross_entropy, softmax
+from .base import Batch, Param, Task, classification_loss, one_hot, training_params
+from .model import SequenceModel
+
+TEMPERATURE = (0.05, 5.0)
+SAMPLE_LENGTH = (1, 2000)
+MAX_VOCABULARY = 128
+
+DEFAULT_TEXT = (
+    "a recurrent neural network reads a sequence one step at a time. at each step the hidden "
+    "state mixes the new input with the state before it, so the network remembers what it has "
+    "seen. the same weights are used at every step. training unrolls the network through time "
+    "and sends the error back along the steps. when the steps are many the gradient can vanish "
+    "or explode. the lstm and the gru add gates that decide what to keep and what to forget, so "
+    "the memory lasts longer. a bidirectional network reads the sequence in both directions. "
+)
+
+
+class CharLMTask(Task):
+    name = "char_lm"
+    title = "Character-level language model"
+    claim = ("Trained only to predict the next character, an RNN picks up spelling and common "
+             "words; temperature trades safe, repetitive samples for varied, error-prone ones.")
+    metric = "eval_loss"
+    params = {
+        **training_params(cell="rnn", hidden_size=64, batch_size=16, optimizer="adagrad", lr=0.1,
+                          clip="value", clip_value=5.0, max_steps=300, eval_every=25),
+        "seq_len": Param(25, "int", 2, 200, help="characters per training window"),
+        "text": Param(DEFAULT_TEXT, "text", 30, 20_000, help="the training text"),
+    }
+
+    def check_consistency(self, config):
+        if len(config["text"]) < config["seq_len"] + 2:
+            raise ValueError(f"text must be longer than seq_len + 1 = {config['seq_len'] + 1} characters")
+        if len(set(config["text"])) > MAX_VOCABULARY:
+            raise ValueError(f"text must use at most {MAX_VOCABULARY} distinct characters")
+
+    @staticmethod
+    def vocabulary(config) -> list[str]:
+        return sorted(set(config["text"]))
+
+    def encode(self, config, text: str) -> np.ndarray:
+        index = {ch: i for i, ch in enumerate(self.vocabulary(config))}
+        unknown = sorted(set(text) - set(index))
+        if unknown:
+            raise ValueError(f"characters not in the training text: {''.join(unknown)!r}")
+        return np.array([index[ch] for ch in text], dtype=np.int64)
+
+    def build_model(self, config, seed):
+        V = len(self.vocabulary(config))
+        return SequenceModel(config["cell"], V, config["hidden_size"], V,
+                             num_layers=config["num_layers"], dtype=config["dtype"], seed=seed)
+
+    def sample_batch(self, config, rng, batch_size=None):
+        codes = self.encode(config, config["text"])
+        T, B, V = config["seq_len"], batch_size or config["batch_size"], len(self.vocabulary(config))
+        starts = rng.integers(0, len(codes) - T, size=B)
+        windows = codes[starts[None, :] + np.arange(T + 1)[:, None]]        # (T + 1, B)
+        return Batch(one_hot(windows[:-1], V, config["dtype"]), windows[1:])
+
+    def eval_batch(self, config, rng):
+        return self.sample_batch(config, rng, batch_size=64)
+
+    def loss_and_grads(self, model, batch, config):
+        loss, grads, _ = classification_loss(model, batch)
+        return loss, grads
+
+    def evaluate(self, model, batch, config):
+        scores = model.forward(batch.inputs)
+        loss, _ = cross_entropy(scores.reshape(-1, scores.shape[-1]), batch.targets.reshape(-1))
+        return {"eval_loss": loss, "eval_bits_per_char": loss / math.log(2)}
+
+    def baseline(self, config, batch):
+        """Unigram model: each character drawn with its frequency in the text (no context)."""
+        codes = self.encode(config, config["text"])
+        freq = np.bincount(codes, minlength=len(self.vocabulary(config))) / len(codes)
+        return {"uniform_loss": math.log(len(freq)),
+                "unigram_loss": float(-np.mean(np.log(freq[batch.targets])))}
+
+    def sample(self, model, config, prompt: str, length: int, temperature: float,
+               rng: np.random.Generator) -> str:
+        """Continue prompt by length characters, drawn from softmax(y / temperature)."""
+        temperature = limits.check_real("temperature", temperature, TEMPERATURE)
+        length = limits.check_int("length", length, SAMPLE_LENGTH)
+        if not prompt:
+            raise ValueError("prompt must have at least one character")
+        vocabulary = self.vocabulary(config)
+        V = len(vocabulary)
+        codes = self.encode(config, prompt)
+        # read the prompt in one pass, then generate one character per step from the carried state
+        outputs, state = model.rnn.forward(one_hot(codes[:, None], V, model.dtype))
+        scores = model.head.forward(outputs[-1])                             # (1, V)
+        drawn = []
+        for _ in range(length):
+            probs = softmax(scores[0].astype(np.float64) / temperature)
+            code = int(rng.choice(V, p=probs))
+            drawn.append(vocabulary[code])
+            outputs, state = model.rnn.forward(one_hot(np.array([[code]]), V, model.dtype), state)
+            scores = model.head.forward(outputs[-1])
+        return "".join(drawn)

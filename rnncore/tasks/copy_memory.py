@@ -1,0 +1,74 @@
+"""The copy (memory) task: read a few symbols, wait, then write them back.
+
+    input:   s_1 .. s_L   _ _ ... _ GO   _ ... _          (one-hot; _ blank, GO the recall cue)
+    target:  -    ...     -  ...  -      s_1 .. s_L       (scored only in the recall phase)
+    lengths: L symbols, `delay` steps of waiting (the last of them is GO), L recall steps
+
+Each symbol must survive delay + L steps. Without memory the best is a guess: accuracy 1/A and
+loss log A for A symbols. Gated cells (LSTM, GRU) learn it for long delays; a vanilla RNN's
+reach is short. Loss: softmax cross-entropy over the recall steps.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .base import Batch, Param, Task, accuracy, classification_loss, one_hot, training_params
+from .model import SequenceModel
+
+IGNORE = -100
+
+
+class CopyTask(Task):
+    name = "copy"
+    title = "Copy / memory task"
+    claim = ("Gated cells hold symbols over a delay and write them back; a vanilla RNN forgets "
+             "them as the delay grows and falls back to guessing.")
+    metric = "eval_accuracy"
+    higher_is_better = True
+    params = {
+        **training_params(cell="lstm", hidden_size=32, batch_size=32, lr=0.02, max_steps=300,
+                          eval_every=25),
+        "n_symbols": Param(4, "int", 2, 16, help="alphabet size A"),
+        "copy_length": Param(3, "int", 1, 10, help="symbols to remember, L"),
+        "delay": Param(8, "int", 1, 200, help="steps between the last symbol and the recall"),
+    }
+
+    def seq_len(self, config):
+        return 2 * config["copy_length"] + config["delay"]
+
+    def build_model(self, config, seed):
+        A = config["n_symbols"]
+        return SequenceModel(config["cell"], A + 2, config["hidden_size"], A,
+                             num_layers=config["num_layers"], dtype=config["dtype"], seed=seed)
+
+    def sample_batch(self, config, rng, batch_size=None):
+        A, L, delay = config["n_symbols"], config["copy_length"], config["delay"]
+        B, T = batch_size or config["batch_size"], self.seq_len(config)
+        blank, go = 0, A + 1                                    # symbols are 1..A
+        symbols = rng.integers(1, A + 1, size=(L, B))
+        tokens = np.full((T, B), blank)
+        tokens[:L] = symbols
+        tokens[L + delay - 1] = go
+        targets = np.full((T, B), IGNORE)
+        targets[L + delay:] = symbols - 1                      # classes 0..A-1
+        return Batch(one_hot(tokens, A + 2, config["dtype"]), targets)
+
+    def eval_batch(self, config, rng):
+        return self.sample_batch(config, rng, batch_size=128)
+
+    def loss_and_grads(self, model, batch, config):
+        loss, grads, _ = classification_loss(model, batch)
+        return loss, grads
+
+    def evaluate(self, model, batch, config):
+        from ..losses import cross_entropy
+        scores = model.forward(batch.inputs)
+        loss, _ = cross_entropy(scores.reshape(-1, scores.shape[-1]), batch.targets.reshape(-1))
+        return {"eval_loss": loss, "eval_accuracy": accuracy(scores, batch.targets)}
+
+    def baseline(self, config, batch):
+        A = config["n_symbols"]
+        return {"guess_loss": math.log(A), "guess_accuracy": 1.0 / A}

@@ -1,0 +1,295 @@
+"""Read and validate the course files in fixtures/ (TOML, one file per topic).
+
+Pure Python, no database: `read_course(directory)` returns a `Course` or raises `ContentError`
+naming the file and the item. The loader (loading.py) writes a valid Course to the database.
+The format is described in fixtures/README.md.
+
+    python -m studyapp.course.content fixtures     # validate, print a summary
+"""
+
+import re
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .rendering import MathError, render_inline, render_markdown
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SOURCE_REF = re.compile(r"^[A-Z][0-9]+$")
+MIN_OPTIONS, MAX_OPTIONS = 2, 6
+
+
+class ContentError(ValueError):
+    def __init__(self, path, item, message):
+        self.path, self.item, self.message = path, item, message
+        where = f"{path}" + (f" [{item}]" if item else "")
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    title: str
+    filename: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Note:
+    slug: str
+    title: str
+    body: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Card:
+    slug: str
+    front: str
+    back: str
+    source: str
+    source_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    slug: str
+    text: str
+    explanation: str
+    source: str
+    options: tuple
+    source_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    title: str
+    order: int
+    summary: str
+    path: str
+    notes: tuple = ()
+    cards: tuple = ()
+    questions: tuple = ()
+
+
+@dataclass
+class Course:
+    sources: dict = field(default_factory=dict)
+    topics: list = field(default_factory=list)
+
+
+# Keys each kind of table takes: required, then optional.
+TOPIC_KEYS = ({"slug", "title", "order", "summary"}, {"notes", "cards", "questions"})
+NOTE_KEYS = ({"slug", "title", "body", "source"}, set())
+CARD_KEYS = ({"slug", "front", "back", "source"}, {"source_ref"})
+QUESTION_KEYS = ({"slug", "text", "explanation", "source", "options"}, {"source_ref"})
+OPTION_KEYS = ({"text"}, {"correct"})
+SOURCE_KEYS = ({"title", "file"}, {"url"})
+
+
+class _Reader:
+    """Validates one file; every error names the file and the item."""
+
+    def __init__(self, path, sources):
+        self.path, self.sources = path, sources
+
+    def fail(self, item, message):
+        raise ContentError(self.path, item, message)
+
+    def keys(self, table, allowed, item):
+        required, optional = allowed
+        if not isinstance(table, dict):
+            self.fail(item, "expected a table")
+        missing = sorted(required - table.keys())
+        unknown = sorted(table.keys() - required - optional)
+        if missing:
+            self.fail(item, f"missing key(s): {', '.join(missing)}")
+        if unknown:
+            self.fail(item, f"unknown key(s): {', '.join(unknown)}")
+
+    def text(self, table, key, item, inline=False):
+        value = table[key]
+        if not isinstance(value, str) or not value.strip():
+            self.fail(item, f"'{key}' must be non-empty text")
+        try:
+            (render_inline if inline else render_markdown)(value)
+        except MathError as exc:
+            self.fail(item, f"'{key}': {exc}")
+        return value.strip()
+
+    def slug(self, table, item):
+        slug = table["slug"]
+        if not isinstance(slug, str) or not SLUG.match(slug):
+            self.fail(item, f"slug {slug!r} must be lowercase letters, digits and single hyphens")
+        return slug
+
+    def source(self, table, item):
+        key = table["source"]
+        if key not in self.sources:
+            self.fail(item, f"source {key!r} is not in sources.toml ({', '.join(self.sources)})")
+        ref = table.get("source_ref", "")
+        if ref and not SOURCE_REF.match(ref):
+            self.fail(item, f"source_ref {ref!r} must look like Q12 or F3")
+        return key, ref
+
+    def items(self, data, key, item):
+        value = data.get(key, [])
+        if not isinstance(value, list):
+            self.fail(item, f"'{key}' must be an array of tables ([[{key}]])")
+        return value
+
+    def note(self, table, n):
+        item = f"notes #{n}" + (f" {table.get('slug')!r}" if isinstance(table, dict) else "")
+        self.keys(table, NOTE_KEYS, item)
+        return Note(
+            slug=self.slug(table, item),
+            title=self.text(table, "title", item, inline=True),
+            body=self.text(table, "body", item),
+            source=self.source(table, item)[0],
+        )
+
+    def card(self, table, n):
+        item = f"cards #{n}" + (f" {table.get('slug')!r}" if isinstance(table, dict) else "")
+        self.keys(table, CARD_KEYS, item)
+        source, ref = self.source(table, item)
+        return Card(
+            slug=self.slug(table, item),
+            front=self.text(table, "front", item),
+            back=self.text(table, "back", item),
+            source=source,
+            source_ref=ref,
+        )
+
+    def question(self, table, n):
+        item = f"questions #{n}" + (f" {table.get('slug')!r}" if isinstance(table, dict) else "")
+        self.keys(table, QUESTION_KEYS, item)
+        source, ref = self.source(table, item)
+        raw_options = self.items(table, "options", item)
+        if not MIN_OPTIONS <= len(raw_options) <= MAX_OPTIONS:
+            self.fail(item, f"has {len(raw_options)} options; give {MIN_OPTIONS} to {MAX_OPTIONS}")
+        options = []
+        for k, raw in enumerate(raw_options, 1):
+            self.keys(raw, OPTION_KEYS, f"{item} option {k}")
+            correct = raw.get("correct", False)
+            if not isinstance(correct, bool):
+                self.fail(f"{item} option {k}", "'correct' must be true or false")
+            text = self.text(raw, "text", f"{item} option {k}", inline=True)
+            options.append(Option(text=text, correct=correct))
+        n_correct = sum(option.correct for option in options)
+        if n_correct != 1:
+            what = "no correct option" if n_correct == 0 else f"{n_correct} correct options"
+            self.fail(item, f"has {what}; exactly one option needs correct = true")
+        texts = [option.text for option in options]
+        if len(set(texts)) != len(texts):
+            self.fail(item, "two options have the same text")
+        return Question(
+            slug=self.slug(table, item),
+            text=self.text(table, "text", item),
+            explanation=self.text(table, "explanation", item),
+            source=source,
+            source_ref=ref,
+            options=tuple(options),
+        )
+
+    def topic(self, data):
+        self.keys(data, TOPIC_KEYS, "topic")
+        if not isinstance(data["order"], int):
+            self.fail("topic", "'order' must be an integer")
+        return Topic(
+            slug=self.slug(data, "topic"),
+            title=self.text(data, "title", "topic", inline=True),
+            order=data["order"],
+            summary=self.text(data, "summary", "topic", inline=True),
+            path=str(self.path),
+            notes=tuple(self.note(t, n) for n, t in enumerate(self.items(data, "notes", "topic"), 1)),
+            cards=tuple(self.card(t, n) for n, t in enumerate(self.items(data, "cards", "topic"), 1)),
+            questions=tuple(
+                self.question(t, n) for n, t in enumerate(self.items(data, "questions", "topic"), 1)
+            ),
+        )
+
+
+def _load_toml(path):
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(path, "", f"not valid TOML: {exc}") from exc
+
+
+def read_sources(path):
+    reader = _Reader(path, {})
+    sources = {}
+    for key, table in _load_toml(path).items():
+        reader.keys(table, SOURCE_KEYS, f"source {key!r}")
+        sources[key] = Source(key=key, title=table["title"], filename=table["file"],
+                              url=table.get("url", ""))
+    return sources
+
+
+def read_course(directory):
+    """Read `directory`/sources.toml and every `directory`/course/*.toml into a Course."""
+    directory = Path(directory)
+    course = Course(sources=read_sources(directory / "sources.toml"))
+    files = sorted((directory / "course").glob("*.toml"))
+    if not files:
+        raise ContentError(directory / "course", "", "no topic files (*.toml)")
+    for path in files:
+        course.topics.append(_Reader(path, course.sources).topic(_load_toml(path)))
+    _check_unique(course)
+    course.topics.sort(key=lambda topic: (topic.order, topic.slug))
+    return course
+
+
+def _check_unique(course):
+    """Slugs are unique per kind across the course; a source item appears once."""
+    seen = {}
+    for topic in course.topics:
+        groups = [("topic", [topic])] + [
+            (kind, getattr(topic, kind)) for kind in ("notes", "cards", "questions")
+        ]
+        for kind, items in groups:
+            for item in items:
+                key = (kind, item.slug)
+                if key in seen:
+                    raise ContentError(
+                        topic.path, f"{kind} {item.slug!r}",
+                        f"duplicate slug (also in {seen[key]})",
+                    )
+                seen[key] = topic.path
+                ref = getattr(item, "source_ref", "")
+                if ref:
+                    ref_key = ("ref", item.source, ref)
+                    if ref_key in seen:
+                        raise ContentError(
+                            topic.path, f"{kind} {item.slug!r}",
+                            f"source_ref {item.source} {ref} is used twice (also in {seen[ref_key]})",
+                        )
+                    seen[ref_key] = topic.path
+
+
+def main(argv):
+    directory = argv[1] if len(argv) > 1 else "fixtures"
+    if directory.rstrip("/").endswith("course"):
+        directory = str(Path(directory).parent)
+    try:
+        course = read_course(directory)
+    except ContentError as exc:
+        print(f"invalid: {exc}", file=sys.stderr)
+        return 1
+    for topic in course.topics:
+        print(f"{topic.order:4d} {topic.slug:32s} notes {len(topic.notes):2d}  "
+              f"cards {len(topic.cards):3d}  questions {len(topic.questions):3d}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

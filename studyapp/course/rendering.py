@@ -1,0 +1,81 @@
+"""Course text to HTML: Markdown (CommonMark) with $inline$ and $$display$$ LaTeX as MathML.
+
+Content is trusted (it lives in the repository) but raw HTML is still disabled, so text is
+always escaped. LaTeX is converted on the server by latex2mathml; Chromium renders MathML
+natively with the Latin Modern Math webfont the site ships.
+"""
+
+import re
+from functools import lru_cache
+
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+
+class MathError(ValueError):
+    """LaTeX that does not convert, or that still holds the source's garbled matrix rows."""
+
+
+# The scraped source wrote "\ " where a new matrix row ("\\") was meant.
+_MATRIX = re.compile(r"\\begin\{([bpvBV]?matrix)\}(.*?)\\end\{\1\}", re.S)
+_GARBLED_ROW = re.compile(r"(?<!\\)\\ ")
+_UNKNOWN_COMMAND = re.compile(r"<mi>\\([A-Za-z]+)</mi>")
+
+
+def check_latex(latex):
+    """Raise MathError if `latex` is not something the site can render faithfully."""
+    for match in _MATRIX.finditer(latex):
+        if _GARBLED_ROW.search(match.group(2)):
+            raise MathError(
+                f"matrix rows separated by '\\ ' (write '\\\\' for a new row): {latex!r}"
+            )
+    depth = 0
+    for i, char in enumerate(latex):
+        if char in "{}" and (i == 0 or latex[i - 1] != "\\"):
+            depth += 1 if char == "{" else -1
+            if depth < 0:
+                break
+    if depth != 0:
+        raise MathError(f"LaTeX has unbalanced braces: {latex!r}")
+
+
+@lru_cache(maxsize=4096)
+def math_to_mathml(latex, display=False):
+    """One LaTeX formula as a MathML <math> element (a string)."""
+    check_latex(latex)
+    try:
+        mathml = latex_to_mathml(latex, display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises several private exception types
+        raise MathError(f"LaTeX does not convert ({type(exc).__name__}): {latex!r}") from exc
+    unknown = _UNKNOWN_COMMAND.search(mathml)
+    if unknown:
+        raise MathError(f"unknown LaTeX command \\{unknown.group(1)}: {latex!r}")
+    # Accents (\tilde, \hat, \bar) sit tight on their base only when marked as accents.
+    return mathml.replace("<mover>", '<mover accent="true">')
+
+
+def _render_math(content, options):
+    return math_to_mathml(content.strip(), display=options.get("display_mode", False))
+
+
+def _parser():
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    md.use(dollarmath_plugin, allow_space=True, allow_digits=False, renderer=_render_math)
+    return md
+
+
+_MD = _parser()
+
+
+@lru_cache(maxsize=4096)
+def render_markdown(text):
+    """Block Markdown (paragraphs, lists, tables, display math) to HTML."""
+    return _MD.render(text)
+
+
+@lru_cache(maxsize=4096)
+def render_inline(text):
+    """One line of Markdown (emphasis, code, inline math) to HTML, without a <p> around it."""
+    return _MD.renderInline(text)
+

@@ -15,6 +15,7 @@ import numpy as np
 MAX_INPUT_SIZE = 1024      # features per step (e.g. a one-hot character vocabulary)
 MAX_HIDDEN_SIZE = 512
 MAX_OUTPUT_SIZE = 1024     # outputs of a Linear head
+MAX_HEAD_INPUT_SIZE = 2 * MAX_HIDDEN_SIZE   # a head may read both directions' states
 MAX_LAYERS = 4
 MAX_SEQ_LEN = 1000
 MAX_BATCH = 256

@@ -81,7 +81,7 @@ class SequenceModel:
             summary = self._summary(outputs)                     # (B, D)
             scores = self.head.forward(summary)
         else:
-            scores = self.head.forward(outputs.reshape(T * B, D)).reshape(T, B, -1)
+            scores = self.head.forward(outputs)                  # (T, B, O)
         self._cache = (inputs, outputs.shape)
         return scores
 
@@ -95,16 +95,14 @@ class SequenceModel:
         """d_scores shaped like forward's output. Returns grads keyed like parameters()."""
         inputs, (T, B, D) = self._cache
         H = self.hidden_size
-        d_outputs = np.zeros((T, B, D), dtype=self.dtype)
         if self.many_to_one:
+            d_outputs = np.zeros((T, B, D), dtype=self.dtype)
             d_summary, head_grads = self.head.backward(d_scores.astype(self.dtype, copy=False))
             d_outputs[-1, :, :H] = d_summary[:, :H]
             if self.bidirectional:
                 d_outputs[0, :, H:] = d_summary[:, H:]
         else:
-            d_flat, head_grads = self.head.backward(
-                d_scores.reshape(T * B, -1).astype(self.dtype, copy=False))
-            d_outputs[...] = d_flat.reshape(T, B, D)
+            d_outputs, head_grads = self.head.backward(d_scores.astype(self.dtype, copy=False))
         d_x, _, rnn_grads = self.rnn.backward(d_outputs)
         grads = {f"rnn.{k}": v for k, v in rnn_grads.items()}
         grads.update({f"head.{k}": v for k, v in head_grads.items()})

@@ -18,6 +18,7 @@ from .rendering import MathError, render_inline, render_markdown
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SOURCE_REF = re.compile(r"^[A-Z][0-9]+$")
 MIN_OPTIONS, MAX_OPTIONS = 2, 6
+_CODE = re.compile(r"<code>.*?</code>", re.S)
 
 
 class ContentError(ValueError):
@@ -120,9 +121,11 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             self.fail(item, f"'{key}' must be non-empty text")
         try:
-            (render_inline if inline else render_markdown)(value)
+            html = (render_inline if inline else render_markdown)(value)
         except MathError as exc:
             self.fail(item, f"'{key}': {exc}")
+        if "$" in _CODE.sub("", html):
+            self.fail(item, f"'{key}': a '$' was left as text (unclosed or unparsed math)")
         return value.strip()
 
     def slug(self, table, item):

@@ -61,7 +61,9 @@ def _render_math(content, options):
 
 def _parser():
     md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
-    md.use(dollarmath_plugin, allow_space=True, allow_digits=False, renderer=_render_math)
+    # allow_digits=False would look at src[pos - 1], which at the start of a text is its last
+    # character: "$(0, 1)$, sums to 1" would then stay unrendered. The course has no currency.
+    md.use(dollarmath_plugin, allow_space=True, allow_digits=True, renderer=_render_math)
     return md
 
 

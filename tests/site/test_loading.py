@@ -104,6 +104,7 @@ INVALID = {
         broken(r"0.2 \\ 0.3", r"0.2 \ 0.3"), "notes #1 'hs-recurrence'", "matrix rows separated by"),
     "unknown latex command": (
         broken(r"\tanh(W_x", r"\tanhh(W_x"), "notes #1 'hs-recurrence'", "unknown LaTeX command"),
+    "unparsed dollar": (broken('back = "The network', 'back = "$x The network'), "cards #1 'hs-card'", "'$' was left as text"),
     "bad slug": (broken('slug = "hs-card"', 'slug = "HS card"'), "cards #1", "slug"),
     "unknown key": (broken('source_ref = "F8"', 'source_ref = "F8"\nhint = "x"'), "cards #1 'hs-card'", "unknown key"),
     "missing key": (broken('back = "The network', 'bak = "The network'), "cards #1 'hs-card'", "missing key(s): back"),

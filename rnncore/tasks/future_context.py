@@ -1,0 +1,72 @@
+"""A task that needs future context: at each step, name the symbol `shift` steps ahead.
+
+    input:  s_1 s_2 ... s_T              (random symbols, one-hot)
+    target: y_t = s_{t+shift}            (the last `shift` steps are not scored)
+
+A left-to-right RNN has not yet seen s_{t+shift} when it must answer at t, so it cannot beat a
+guess (accuracy 1/A). A bidirectional RNN also runs right to left and concatenates both states,
+h_t = [h_t(forward) ; h_t(backward)], and the backward one has just read s_{t+shift}: it learns
+the task. (Like filling a blank in a sentence from the words after it.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .base import Batch, Param, Task, accuracy, classification_loss, one_hot, training_params
+from .model import SequenceModel
+
+IGNORE = -100
+
+
+class FutureContextTask(Task):
+    name = "future_context"
+    title = "Future context (bidirectional)"
+    claim = ("When the answer at step t depends on later inputs, a bidirectional RNN learns it and "
+             "a one-directional RNN stays at chance.")
+    metric = "eval_accuracy"
+    higher_is_better = True
+    params = {
+        **training_params(cell="gru", hidden_size=16, batch_size=32, lr=0.02, max_steps=200,
+                          eval_every=20),
+        "bidirectional": Param(True, "bool", help="read the sequence in both directions"),
+        "seq_len": Param(10, "int", 2, 200, help="steps per sequence"),
+        "shift": Param(2, "int", 1, 20, help="how far ahead the answer lies"),
+        "n_symbols": Param(4, "int", 2, 16, help="alphabet size A"),
+    }
+
+    def check_consistency(self, config):
+        if config["shift"] >= config["seq_len"]:
+            raise ValueError("shift must be smaller than seq_len")
+
+    def build_model(self, config, seed):
+        A = config["n_symbols"]
+        return SequenceModel(config["cell"], A, config["hidden_size"], A,
+                             bidirectional=config["bidirectional"],
+                             num_layers=config["num_layers"], dtype=config["dtype"], seed=seed)
+
+    def sample_batch(self, config, rng, batch_size=None):
+        A, T, k = config["n_symbols"], config["seq_len"], config["shift"]
+        symbols = rng.integers(0, A, size=(T, batch_size or config["batch_size"]))
+        targets = np.full_like(symbols, IGNORE)
+        targets[:T - k] = symbols[k:]
+        return Batch(one_hot(symbols, A, config["dtype"]), targets)
+
+    def eval_batch(self, config, rng):
+        return self.sample_batch(config, rng, batch_size=128)
+
+    def loss_and_grads(self, model, batch, config):
+        loss, grads, _ = classification_loss(model, batch)
+        return loss, grads
+
+    def evaluate(self, model, batch, config):
+        from ..losses import cross_entropy
+        scores = model.forward(batch.inputs)
+        loss, _ = cross_entropy(scores.reshape(-1, scores.shape[-1]), batch.targets.reshape(-1))
+        return {"eval_loss": loss, "eval_accuracy": accuracy(scores, batch.targets)}
+
+    def baseline(self, config, batch):
+        A = config["n_symbols"]
+        return {"guess_loss": math.log(A), "guess_accuracy": 1.0 / A}

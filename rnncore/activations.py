@@ -8,8 +8,11 @@ caches (CS231n style):
     ReLU     max(0, x)                       ReLU'(x) = 1 if y > 0 else 0
     softmax  s_k = e^{x_k} / Σ_j e^{x_j}    ∂s_k/∂x_j = s_k (δ_kj - s_j)
 
-Sigmoid is computed as 0.5 (1 + tanh(x / 2)): the same function, exact for large |x| (no overflow
-in e^{-x}), and faster in NumPy than the exp form. Softmax works along the last axis.
+Sigmoid is computed from e^{-|x|}, which never overflows, so it keeps full relative precision
+even where σ(x) is tiny. (The sequence kernels in rnncore.bptt use the faster
+0.5 tanh(x/2) + 0.5 instead, which is exact to the last digit of numbers near 1 but not of
+numbers near 0; a gate's value is only ever added to or multiplied with numbers of order one, so
+there the difference is below rounding.) Softmax works along the last axis.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ import numpy as np
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^{-x}) = 0.5 (1 + tanh(x / 2)), elementwise, any shape."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    """σ(x) = 1 / (1 + e^{-x}), elementwise, any shape: 1 / (1 + e^{-x}) for x >= 0 and
+    e^{x} / (1 + e^{x}) for x < 0, both written with e^{-|x|}."""
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def sigmoid_derivative(y: np.ndarray) -> np.ndarray:

@@ -53,13 +53,20 @@ class Trace:
     def keys(self):
         return [entry.key for entry in self.entries]
 
-    def as_dict(self) -> dict:
-        """Plain lists and strings, ready for JSON or a template."""
+    def as_dict(self, decimals=None) -> dict:
+        """Plain lists and strings, ready for JSON or a template; values rounded to `decimals`
+        places if given (for display: the course prints 5)."""
+        if decimals is not None:
+            decimals = limits.check_int("decimals", decimals, 0, 17)
+
+        def plain(value):
+            return (value if decimals is None else np.round(value, decimals)).tolist()
+
         return {
             "cell": self.cell,
             "step": self.step,
-            "inputs": {name: value.tolist() for name, value in self.inputs.items()},
-            "entries": [{"key": e.key, "symbol": e.symbol, "note": e.note, "value": e.value.tolist()}
+            "inputs": {name: plain(value) for name, value in self.inputs.items()},
+            "entries": [{"key": e.key, "symbol": e.symbol, "note": e.note, "value": plain(e.value)}
                         for e in self.entries],
         }
 

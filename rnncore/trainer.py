@@ -100,7 +100,9 @@ class Trainer:
         while taken < n_steps and not self.done:
             if max_seconds is not None and taken and time.perf_counter() - started > max_seconds:
                 break
-            self._train_step()
+            # overflow on the way to inf/nan is reported as divergence, not as warnings
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._train_step()
             taken += 1
         return taken
 
@@ -134,7 +136,8 @@ class Trainer:
         return self.task.evaluate(self.model, self.eval_data, self.config)
 
     def _evaluate_and_record(self) -> None:
-        metrics = self.evaluate()
+        with np.errstate(over="ignore", invalid="ignore"):
+            metrics = self.evaluate()
         bad = [k for k, v in metrics.items() if not math.isfinite(v)]
         if bad:
             return self._diverge(f"{bad[0]} became {metrics[bad[0]]} at step {self.step}")

@@ -28,7 +28,7 @@ class AddingTask(Task):
              "over the distance, stays at the constant guess (MSE 1/6).")
     metric = "eval_mse"
     params = {
-        **training_params(cell="lstm", hidden_size=32, batch_size=32, lr=0.01, max_steps=400,
+        **training_params(cell="lstm", hidden_size=32, batch_size=32, lr=0.01, max_steps=600,
                           eval_every=25),
         "seq_len": Param(30, "int", 4, 400, help="steps per sequence (the dependency's range)"),
     }

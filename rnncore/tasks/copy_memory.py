@@ -29,11 +29,11 @@ class CopyTask(Task):
     metric = "eval_accuracy"
     higher_is_better = True
     params = {
-        **training_params(cell="lstm", hidden_size=32, batch_size=32, lr=0.02, max_steps=300,
+        **training_params(cell="gru", hidden_size=32, batch_size=32, lr=0.02, max_steps=400,
                           eval_every=25),
         "n_symbols": Param(4, "int", 2, 16, help="alphabet size A"),
         "copy_length": Param(3, "int", 1, 10, help="symbols to remember, L"),
-        "delay": Param(8, "int", 1, 200, help="steps between the last symbol and the recall"),
+        "delay": Param(10, "int", 1, 200, help="steps between the last symbol and the recall"),
     }
 
     def seq_len(self, config):

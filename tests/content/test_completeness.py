@@ -1,0 +1,112 @@
+"""Every source item is in the course, once, with its text kept (parsed from the seeds themselves)."""
+
+import difflib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from studyapp.course.content import read_course
+
+from .seeds import SIGNUP_WALL, normalise, parse_000, parse_002
+
+COURSE = read_course(settings.COURSE_DIR)
+QUESTIONS = [(t, q) for t in COURSE.topics for q in t.questions]
+CARDS = [(t, c) for t in COURSE.topics for c in t.cards]
+SOURCE_QUESTIONS, SOURCE_CARDS = parse_000()
+ENCYCLOPEDIA_QUESTIONS = parse_002()
+
+REQUIRED_TOPICS = [
+    "sequences", "feedforward-vs-recurrent", "hidden-state", "rnn-architectures", "bptt",
+    "activation-functions", "loss-functions", "vanishing-exploding-gradients", "lstm", "gru",
+    "bidirectional-rnns", "deep-rnns", "applications", "rnns-and-transformers",
+]
+
+
+def same_text(ours, source):
+    a, b = normalise(ours), normalise(source)
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.9
+
+
+def by_ref(items, source, ref):
+    found = [(topic, item) for topic, item in items if item.source == source and item.source_ref == ref]
+    assert len(found) == 1, f"{source} {ref}: found {len(found)} items"
+    return found[0]
+
+
+def test_seed_lists_have_their_known_sizes():
+    assert (len(SOURCE_QUESTIONS), len(SOURCE_CARDS), len(ENCYCLOPEDIA_QUESTIONS)) == (45, 44, 20)
+
+
+def test_course_has_the_topics_in_order():
+    slugs = [topic.slug for topic in COURSE.topics]
+    assert slugs == REQUIRED_TOPICS
+
+
+@pytest.mark.parametrize("number", range(1, 46))
+def test_every_source_question_is_present_with_its_text(number):
+    source = SOURCE_QUESTIONS[number - 1]
+    _, question = by_ref(QUESTIONS, "000", f"Q{number}")
+    assert same_text(question.text, source.text), (question.text, source.text)
+    assert len(question.options) == 4
+    assert sum(option.correct for option in question.options) == 1
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_the_source_answers_are_kept(number):
+    source = SOURCE_QUESTIONS[number - 1]
+    _, question = by_ref(QUESTIONS, "000", f"Q{number}")
+    assert [(o.text, o.correct) for o in question.options] == source.options
+
+
+@pytest.mark.parametrize("number", range(1, 45))
+def test_every_source_flashcard_is_present(number):
+    source = SOURCE_CARDS[number - 1]
+    _, card = by_ref(CARDS, "000", f"F{number}")
+    assert same_text(card.front, source.front), (card.front, source.front)
+    if source.back:  # the three backs the source shows are kept
+        assert normalise(source.back) in normalise(card.back)
+
+
+@pytest.mark.parametrize("number", range(1, 21))
+def test_every_encyclopedia_question_is_a_card(number):
+    source = ENCYCLOPEDIA_QUESTIONS[number - 1]
+    _, card = by_ref(CARDS, "002", f"Q{number}")
+    assert same_text(card.front, source), (card.front, source)
+
+
+def test_the_false_premise_is_corrected():
+    _, card = by_ref(CARDS, "002", "Q13")  # "the forget gate in a GRU"
+    back = card.back.lower()
+    assert "no forget gate" in back or "no separate forget gate" in back or "does not have a forget gate" in back
+    assert "z_t" in card.back
+
+
+@pytest.mark.parametrize("topic", ["rnn-architectures", "bidirectional-rnns", "deep-rnns"])
+def test_the_notes_of_003_are_cards(topic):
+    cards = [c for t, c in CARDS if t.slug == topic and c.source == "003"]
+    assert len(cards) >= 2
+
+
+def test_architectures_are_all_covered():
+    text = " ".join(normalise(c.front + c.back) for t, c in CARDS if t.slug == "rnn-architectures")
+    for name in ["onetoone", "onetomany", "manytoone", "manytomany"]:
+        assert name in text
+
+
+@pytest.mark.parametrize("topic", COURSE.topics, ids=lambda t: t.slug)
+def test_every_topic_has_notes_cards_and_questions(topic):
+    assert len(topic.notes) >= 2 and len(topic.cards) >= 4 and len(topic.questions) >= 3
+
+
+def test_no_scraping_debris_anywhere():
+    for path in Path(settings.COURSE_DIR).rglob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        for debris in (SIGNUP_WALL, "Signup", "â‹", "Ã", "ðŸ", "Studying That Suits You"):
+            assert debris not in text, f"{path.name}: {debris!r}"
+
+
+def test_correct_answers_are_spread_over_positions():
+    positions = [next(i for i, o in enumerate(q.options) if o.correct) for _, q in QUESTIONS]
+    counts = [positions.count(i) for i in range(4)]
+    assert min(counts) >= len(positions) // 8, counts

@@ -1,0 +1,128 @@
+"""Teaching tasks: data as described, and each task's loss falls within a small step budget."""
+
+import math
+
+import numpy as np
+import pytest
+
+from rnncore.tasks import TASKS, get_task
+from rnncore.tasks.sentiment import EMBEDDINGS, SENTENCES, VOCABULARY
+from rnncore.trainer import Trainer
+
+# (config, steps, what the loss must fall below): budgets far under the defaults, still clear.
+BUDGETS = {
+    "sine": ({}, 60, lambda first: 0.25 * first),
+    "adding": ({"seq_len": 10, "cell": "gru", "hidden_size": 16}, 60, lambda first: 0.15),
+    "copy": ({"delay": 3, "hidden_size": 16}, 80, lambda first: 0.8 * first),
+    "char_lm": ({"hidden_size": 32}, 60, lambda first: 0.75 * first),
+    "sentiment": ({}, 40, lambda first: 0.3 * first),
+    "future_context": ({"hidden_size": 12, "seq_len": 8}, 60, lambda first: 0.6 * first),
+}
+
+
+def mean_loss(history, start, stop):
+    return float(np.mean(history["loss"][start:stop]))
+
+
+@pytest.mark.parametrize("name", sorted(BUDGETS))
+def test_loss_falls_within_budget(name):
+    config, steps, bound = BUDGETS[name]
+    run = Trainer.create(name, {**config, "max_steps": steps, "eval_every": steps}, seed=0)
+    run.advance(steps)
+    first, last = mean_loss(run.history, 0, 5), mean_loss(run.history, -5, None)
+    assert last < bound(first), (first, last)
+
+
+def test_every_task_listed():
+    assert set(BUDGETS) == set(TASKS)
+
+
+def rng():
+    return np.random.default_rng(0)
+
+
+def test_sine_batch_targets_are_next_values():
+    task = get_task("sine")
+    config = task.validate({"seq_len": 12})
+    batch = task.sample_batch(config, rng())
+    assert batch.inputs.shape == (12, 16, 1) and batch.inputs.dtype == np.float32
+    np.testing.assert_array_equal(batch.inputs[1:], batch.targets[:-1])
+
+
+def test_adding_target_is_sum_of_the_two_marked_values():
+    task = get_task("adding")
+    config = task.validate({"seq_len": 20, "batch_size": 8})
+    batch = task.sample_batch(config, rng())
+    values, markers = batch.inputs[..., 0], batch.inputs[..., 1]
+    assert np.all(markers.sum(axis=0) == 2)
+    assert np.all(markers[:10].sum(axis=0) == 1)                # one in each half
+    np.testing.assert_allclose(batch.targets[:, 0], (values * markers).sum(axis=0), rtol=1e-6)
+    assert task.baseline(config, batch)["constant_guess_mse"] >= 0
+
+
+def test_copy_layout():
+    task = get_task("copy")
+    config = task.validate({"n_symbols": 5, "copy_length": 3, "delay": 4, "batch_size": 2})
+    batch = task.sample_batch(config, rng())
+    tokens = batch.inputs.argmax(axis=-1)                       # (T, B)
+    assert tokens.shape == (10, 2)
+    assert np.all(tokens[3:6] == 0) and np.all(tokens[6] == 6)  # blanks, then GO at L + delay - 1
+    np.testing.assert_array_equal(batch.targets[7:], tokens[:3] - 1)
+    assert np.all(batch.targets[:7] == -100)
+
+
+def test_future_context_targets_lie_ahead():
+    task = get_task("future_context")
+    config = task.validate({"seq_len": 6, "shift": 2, "batch_size": 3})
+    batch = task.sample_batch(config, rng())
+    symbols = batch.inputs.argmax(axis=-1)
+    np.testing.assert_array_equal(batch.targets[:4], symbols[2:])
+    assert np.all(batch.targets[4:] == -100)
+    with pytest.raises(ValueError, match="shift must be smaller"):
+        task.validate({"seq_len": 3, "shift": 3})
+
+
+def test_sentiment_uses_the_course_embeddings():
+    source = {"the": [0.2, 0.3, -0.1], "movie": [-0.1, 0.2, 0.4], "was": [0.3, -0.2, 0.1],
+              "great": [0.1, 0.4, -0.2]}
+    for word, vector in source.items():
+        np.testing.assert_array_equal(EMBEDDINGS[VOCABULARY.index(word)], vector)
+    assert ("the movie was great", 1) in SENTENCES
+    run = Trainer.create("sentiment", {"max_steps": 150}, seed=0)
+    np.testing.assert_allclose(run.model.embedding[VOCABULARY.index("great")], [0.1, 0.4, -0.2],
+                               rtol=1e-6)
+    run.advance(150)
+    assert run.history["eval_accuracy"][-1] == 1.0
+    reading = run.task.classify(run.model, "The movie was great")
+    assert reading["words"] == ["the", "movie", "was", "great"] and len(reading["p_positive"]) == 4
+    assert reading["label"] == "positive"
+    assert run.task.classify(run.model, "the movie was not good")["label"] == "negative"
+    with pytest.raises(ValueError, match="unknown word"):
+        run.task.classify(run.model, "the movie was splendid")
+
+
+def test_char_lm_sampling_and_temperature():
+    run = Trainer.create("char_lm", {"max_steps": 30}, seed=0)
+    run.advance(30)
+    task, vocabulary = run.task, set(run.task.vocabulary(run.config))
+    text = task.sample(run.model, run.config, "the ", 40, 1.0, np.random.default_rng(1))
+    assert len(text) == 40 and set(text) <= vocabulary
+    # the same generator state gives the same sample; near-zero temperature is nearly greedy
+    again = task.sample(run.model, run.config, "the ", 40, 1.0, np.random.default_rng(1))
+    assert text == again
+    cold = [task.sample(run.model, run.config, "the ", 20, 0.05, np.random.default_rng(s)) for s in range(3)]
+    assert cold[0] == cold[1] == cold[2]
+    with pytest.raises(ValueError, match="temperature must be in"):
+        task.sample(run.model, run.config, "the", 5, 0.0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="not in the training text"):
+        task.sample(run.model, run.config, "QZ", 5, 1.0, np.random.default_rng(0))
+
+
+def test_char_lm_custom_text_and_bounds():
+    task = get_task("char_lm")
+    config = task.validate({"text": "hello world, hello rnn! " * 3, "seq_len": 10})
+    assert task.vocabulary(config)[0] == " "
+    with pytest.raises(ValueError, match="text must be"):
+        task.validate({"text": "short"})
+    base = task.baseline(config, task.eval_batch(config, rng()))
+    assert base["unigram_loss"] < base["uniform_loss"] == pytest.approx(math.log(len(task.vocabulary(config))))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Batch, Param, Task, regression_loss, training_params
+from .base import Batch, Param, Task, training_params
 from .model import SequenceModel
 
 CONSTANT_GUESS_MSE = 1.0 / 6.0     # Var(U1 + U2) = 2/12
@@ -27,6 +27,7 @@ class AddingTask(Task):
     claim = ("LSTM and GRU carry a number across many steps; a vanilla RNN, whose gradient vanishes "
              "over the distance, stays at the constant guess (MSE 1/6).")
     metric = "eval_mse"
+    loss_kind = "mse"
     params = {
         **training_params(cell="lstm", hidden_size=32, batch_size=32, lr=0.01, max_steps=600,
                           eval_every=25),
@@ -55,12 +56,9 @@ class AddingTask(Task):
     def eval_batch(self, config, rng):
         return self.sample_batch(config, rng, batch_size=256)
 
-    def loss_and_grads(self, model, batch, config):
-        loss, grads, _ = regression_loss(model, batch)
-        return loss, grads
 
     def evaluate(self, model, batch, config):
-        mse = float(np.mean((model.forward(batch.inputs) - batch.targets) ** 2))
+        mse, _ = self.loss(model.forward(batch.inputs), batch)
         return {"eval_loss": mse, "eval_mse": mse}
 
     def baseline(self, config, batch):

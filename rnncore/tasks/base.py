@@ -136,9 +136,23 @@ class Task:
         """The fixed evaluation data (built once per run from its own seeded stream)."""
         return self.sample_batch(dict(config, batch_size=max(64, config["batch_size"])), rng)
 
+    loss_kind = "mse"                # "mse" (regression) or "cross_entropy" (classification)
+
+    def loss(self, scores: np.ndarray, batch: Batch):
+        """(loss, d_scores): MSE against the targets, or softmax cross-entropy over the scored
+        positions (targets -100 are not scored). Scores (T, B, O) or (B, O)."""
+        from ..losses import cross_entropy, mse_loss
+        if self.loss_kind == "mse":
+            return mse_loss(scores, batch.targets)
+        C = scores.shape[-1]
+        loss, d_scores = cross_entropy(scores.reshape(-1, C), batch.targets.reshape(-1))
+        return loss, d_scores.reshape(scores.shape)
+
     def loss_and_grads(self, model, batch: Batch, config: dict):
         """Forward, loss, backward: returns (loss: float, grads: dict name -> array)."""
-        raise NotImplementedError
+        scores = model.forward(batch.inputs)
+        loss, d_scores = self.loss(scores, batch)
+        return loss, model.backward(d_scores)
 
     def evaluate(self, model, batch: Batch, config: dict) -> dict[str, float]:
         raise NotImplementedError
@@ -151,24 +165,6 @@ class Task:
 def one_hot(indices: np.ndarray, n_classes: int, dtype) -> np.ndarray:
     """indices (...) -> (..., n_classes) with a 1 at each index."""
     return np.eye(n_classes, dtype=dtype)[indices]
-
-
-def classification_loss(model, batch: Batch):
-    """Softmax cross-entropy over every scored step (targets -100 are not scored).
-    Scores (T, B, C) or (B, C); targets (T, B) or (B,). Returns (loss, grads, scores)."""
-    from ..losses import cross_entropy
-    scores = model.forward(batch.inputs)
-    C = scores.shape[-1]
-    loss, d_scores = cross_entropy(scores.reshape(-1, C), batch.targets.reshape(-1))
-    return loss, model.backward(d_scores.reshape(scores.shape)), scores
-
-
-def regression_loss(model, batch: Batch):
-    """Mean squared error of the scores against batch.targets. Returns (loss, grads, scores)."""
-    from ..losses import mse_loss
-    scores = model.forward(batch.inputs)
-    loss, d_scores = mse_loss(scores, batch.targets)
-    return loss, model.backward(d_scores), scores
 
 
 def accuracy(scores: np.ndarray, targets: np.ndarray) -> float:

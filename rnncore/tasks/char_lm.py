@@ -16,8 +16,8 @@ import math
 import numpy as np
 
 from .. import training_limits as limits
-from ..losses import cross_entropy, softmax
-from .base import Batch, Param, Task, classification_loss, one_hot, training_params
+from ..losses import softmax
+from .base import Batch, Param, Task, one_hot, training_params
 from .model import SequenceModel
 
 TEMPERATURE = (0.05, 5.0)
@@ -34,12 +34,20 @@ DEFAULT_TEXT = (
 )
 
 
+def temperature_softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    """p_k = exp(y_k / tau) / sum_j exp(y_j / tau): tau -> 0 is argmax, tau = 1 is softmax,
+    tau -> inf is uniform. scores (V,) -> probabilities (V,) in float64."""
+    temperature = limits.check_real("temperature", temperature, TEMPERATURE)
+    return softmax(np.asarray(scores, dtype=np.float64) / temperature)
+
+
 class CharLMTask(Task):
     name = "char_lm"
     title = "Character-level language model"
     claim = ("Trained only to predict the next character, an RNN picks up spelling and common "
              "words; temperature trades safe, repetitive samples for varied, error-prone ones.")
     metric = "eval_loss"
+    loss_kind = "cross_entropy"
     params = {
         **training_params(cell="rnn", hidden_size=64, batch_size=16, optimizer="adagrad", lr=0.1,
                           clip="value", clip_value=5.0, max_steps=300, eval_every=25),
@@ -79,13 +87,10 @@ class CharLMTask(Task):
     def eval_batch(self, config, rng):
         return self.sample_batch(config, rng, batch_size=64)
 
-    def loss_and_grads(self, model, batch, config):
-        loss, grads, _ = classification_loss(model, batch)
-        return loss, grads
 
     def evaluate(self, model, batch, config):
         scores = model.forward(batch.inputs)
-        loss, _ = cross_entropy(scores.reshape(-1, scores.shape[-1]), batch.targets.reshape(-1))
+        loss, _ = self.loss(scores, batch)
         return {"eval_loss": loss, "eval_bits_per_char": loss / math.log(2)}
 
     def baseline(self, config, batch):
@@ -110,7 +115,7 @@ class CharLMTask(Task):
         scores = model.head.forward(outputs[-1])                             # (1, V)
         drawn = []
         for _ in range(length):
-            probs = softmax(scores[0].astype(np.float64) / temperature)
+            probs = temperature_softmax(scores[0], temperature)
             code = int(rng.choice(V, p=probs))
             drawn.append(vocabulary[code])
             outputs, state = model.rnn.forward(one_hot(np.array([[code]]), V, model.dtype), state)

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .base import Batch, Param, Task, accuracy, classification_loss, one_hot, training_params
+from .base import Batch, Param, Task, accuracy, one_hot, training_params
 from .model import SequenceModel
 
 IGNORE = -100
@@ -28,6 +28,7 @@ class CopyTask(Task):
              "them as the delay grows and falls back to guessing.")
     metric = "eval_accuracy"
     higher_is_better = True
+    loss_kind = "cross_entropy"
     params = {
         **training_params(cell="gru", hidden_size=32, batch_size=32, lr=0.02, max_steps=400,
                           eval_every=25),
@@ -59,14 +60,10 @@ class CopyTask(Task):
     def eval_batch(self, config, rng):
         return self.sample_batch(config, rng, batch_size=128)
 
-    def loss_and_grads(self, model, batch, config):
-        loss, grads, _ = classification_loss(model, batch)
-        return loss, grads
 
     def evaluate(self, model, batch, config):
-        from ..losses import cross_entropy
         scores = model.forward(batch.inputs)
-        loss, _ = cross_entropy(scores.reshape(-1, scores.shape[-1]), batch.targets.reshape(-1))
+        loss, _ = self.loss(scores, batch)
         return {"eval_loss": loss, "eval_accuracy": accuracy(scores, batch.targets)}
 
     def baseline(self, config, batch):

@@ -91,18 +91,24 @@ class SequenceModel:
             return outputs[-1]
         return np.concatenate([outputs[-1, :, :H], outputs[0, :, H:]], axis=1)
 
-    def backward(self, d_scores: np.ndarray) -> dict[str, np.ndarray]:
-        """d_scores shaped like forward's output. Returns grads keyed like parameters()."""
+    def backward_head(self, d_scores: np.ndarray):
+        """Through the head only: d_scores -> (dL/d outputs (T, B, H * directions), head grads)."""
         inputs, (T, B, D) = self._cache
         H = self.hidden_size
-        if self.many_to_one:
-            d_outputs = np.zeros((T, B, D), dtype=self.dtype)
-            d_summary, head_grads = self.head.backward(d_scores.astype(self.dtype, copy=False))
-            d_outputs[-1, :, :H] = d_summary[:, :H]
-            if self.bidirectional:
-                d_outputs[0, :, H:] = d_summary[:, H:]
-        else:
-            d_outputs, head_grads = self.head.backward(d_scores.astype(self.dtype, copy=False))
+        d_scores = d_scores.astype(self.dtype, copy=False)
+        if not self.many_to_one:
+            return self.head.backward(d_scores)
+        d_summary, head_grads = self.head.backward(d_scores)
+        d_outputs = np.zeros((T, B, D), dtype=self.dtype)      # only the summary steps get gradient
+        d_outputs[-1, :, :H] = d_summary[:, :H]
+        if self.bidirectional:
+            d_outputs[0, :, H:] = d_summary[:, H:]
+        return d_outputs, head_grads
+
+    def backward(self, d_scores: np.ndarray) -> dict[str, np.ndarray]:
+        """d_scores shaped like forward's output. Returns grads keyed like parameters()."""
+        inputs = self._cache[0]
+        d_outputs, head_grads = self.backward_head(d_scores)
         d_x, _, rnn_grads = self.rnn.backward(d_outputs)
         grads = {f"rnn.{k}": v for k, v in rnn_grads.items()}
         grads.update({f"head.{k}": v for k, v in head_grads.items()})

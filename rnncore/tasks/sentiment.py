@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Batch, Param, Task, accuracy, classification_loss, training_params
+from .base import Batch, Param, Task, accuracy, training_params
 from .model import SequenceModel
 
 SOURCE_EMBEDDINGS = {            # from the course
@@ -88,6 +88,7 @@ class SentimentTask(Task):
              "'not good' and 'not bad' come out opposite.")
     metric = "eval_accuracy"
     higher_is_better = True
+    loss_kind = "cross_entropy"
     params = {
         **training_params(cell="rnn", hidden_size=8, batch_size=16, lr=0.05, max_steps=150,
                           eval_every=10),
@@ -112,14 +113,10 @@ class SentimentTask(Task):
     def eval_batch(self, config, rng):
         return Batch(ENCODED, TARGETS)
 
-    def loss_and_grads(self, model, batch, config):
-        loss, grads, _ = classification_loss(model, batch)
-        return loss, grads
 
     def evaluate(self, model, batch, config):
-        from ..losses import cross_entropy
         scores = model.forward(batch.inputs)
-        loss, _ = cross_entropy(scores, batch.targets)
+        loss, _ = self.loss(scores, batch)
         return {"eval_loss": loss, "eval_accuracy": accuracy(scores, batch.targets)}
 
     def baseline(self, config, batch):

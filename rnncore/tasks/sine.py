@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Batch, Param, Task, regression_loss, training_params
+from .base import Batch, Param, Task, training_params
 from .model import SequenceModel
 
 
@@ -22,6 +22,7 @@ class SineTask(Task):
     claim = ("The hidden state carries a signal's phase and period from step to step, so an RNN "
              "forecasts a time series far better than repeating the last value.")
     metric = "eval_mse"
+    loss_kind = "mse"
     params = {
         **training_params(cell="rnn", hidden_size=16, batch_size=16, lr=0.01, max_steps=200,
                           eval_every=20),
@@ -56,12 +57,9 @@ class SineTask(Task):
     def eval_batch(self, config, rng):
         return self.sample_batch(config, rng, batch_size=64)
 
-    def loss_and_grads(self, model, batch, config):
-        loss, grads, _ = regression_loss(model, batch)
-        return loss, grads
 
     def evaluate(self, model, batch, config):
-        mse = float(np.mean((model.forward(batch.inputs) - batch.targets) ** 2))
+        mse, _ = self.loss(model.forward(batch.inputs), batch)
         return {"eval_loss": mse, "eval_mse": mse}
 
     def baseline(self, config, batch):

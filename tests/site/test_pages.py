@@ -82,10 +82,14 @@ def test_correct_answer(client, course):
     assert "<html" not in body
 
 
-def test_wrong_answer_shows_the_right_one(client, course):
+def test_wrong_answer_shows_the_right_one_and_can_be_retried(client, course):
     body = answer(client, {"option": "4"}, **HTMX).content.decode()
     assert "Not quite: the answer is B." in body
     assert 'class="option is-wrong"' in body and 'class="option is-correct"' in body
+    url = reverse("course:question", args=["hidden-state", "hs-question"])
+    assert f'hx-get="{url}"' in body
+    again = client.get(url, **HTMX).content.decode()
+    assert "Check answer" in again and "is-wrong" not in again and "<html" not in again
 
 
 def test_reveal_without_answering(client, course):

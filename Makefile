@@ -44,7 +44,18 @@ test-postgres: $(VENV)/.installed-test
 check-content: $(VENV)/.installed-run
 	$(PY) manage.py load_course --check
 
+# PyTorch is only the benchmark's yardstick, in its own interpreter: its CPU wheel lies on this
+# machine kind's disk for Python 3.11 (PyPI's default torch is a CUDA build of several GB).
+TORCH_WHEELS ?= $(or $(PIP_FIND_LINKS),/opt/wheels)
+.bench-torch/bin/python:
+	@ls $(TORCH_WHEELS)/torch-2.13.0+cpu-cp311-*.whl >/dev/null 2>&1 || { \
+	  echo "No local PyTorch CPU wheel in $(TORCH_WHEELS): benchmarking rnncore alone."; exit 1; }
+	PYENV_VERSION=3.11.7 python3 -m venv .bench-torch
+	.bench-torch/bin/pip install --quiet torch==2.13.0 numpy || { rm -rf .bench-torch; exit 1; }
+
+# Unset the OpenBLAS overrides for the benchmark only (NOTES.md); never in tests or CI.
 bench: $(VENV)/.installed-run
+	-@$(MAKE) --no-print-directory .bench-torch/bin/python
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench
 
 clean:

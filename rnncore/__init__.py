@@ -41,6 +41,7 @@ from .cells import (gru_step_backward, gru_step_forward, lstm_step_backward, lst
                     rnn_step_backward, rnn_step_forward)
 from .heads import Linear, linear_backward, linear_forward
 from .layers import GRU, LSTM, RNN, RecurrentLayer
+from . import limits
 from .traces import Trace, gru_step_trace, lstm_step_trace, rnn_step_trace
 
 __all__ = [

@@ -139,6 +139,7 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=0.4,
                         help="timing per cell, size and round")
     parser.add_argument("--torch-python", help="an interpreter with torch installed")
+    parser.add_argument("--no-torch", action="store_true", help="time rnncore alone")
     parser.add_argument("--worker", choices=["numpy", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -147,7 +148,8 @@ def main(argv=None):
 
     import numpy as np
 
-    torch_python, torch_version = _find_torch_python(args.torch_python)
+    torch_python, torch_version = (None, None) if args.no_torch else _find_torch_python(
+        args.torch_python)
     libraries = ["numpy"] + (["torch"] if torch_python else [])
     times = {}
     for round_number in range(args.rounds):

@@ -41,7 +41,6 @@ class RecurrentLayer:
 
     gate_count = 1
     state_size = 1
-    mode = "RNN"
 
     def __init__(self, input_size, hidden_size, num_layers=1, bidirectional=False,
                  dtype=np.float32, seed=None, rng=None):
@@ -248,7 +247,6 @@ class LSTM(RecurrentLayer):
 
     gate_count = 4
     state_size = 2
-    mode = "LSTM"
 
     def _public_state(self, state):
         return state
@@ -282,7 +280,6 @@ class GRU(RecurrentLayer):
     """
 
     gate_count = 3
-    mode = "GRU"
 
     def __init__(self, input_size, hidden_size, num_layers=1, bidirectional=False,
                  reset_after=True, dtype=np.float32, seed=None, rng=None):

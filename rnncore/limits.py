@@ -64,7 +64,8 @@ def check_array(name: str, value, shape: tuple, dtype: np.dtype) -> np.ndarray:
     if value.ndim != len(shape) or any(
         want is not None and got != want for want, got in zip(shape, value.shape)
     ):
-        wanted = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+        wanted = "(" + ", ".join("*" if s is None else str(s) for s in shape)
+        wanted += ",)" if len(shape) == 1 else ")"
         raise ValueError(f"{name} must have shape {wanted}, got {value.shape}")
     if value.dtype != dtype:
         raise ValueError(f"{name} must have dtype {np.dtype(dtype).name}, got {value.dtype.name}")
@@ -82,3 +83,29 @@ def check_sequence(name: str, x, input_size: int, dtype: np.dtype) -> np.ndarray
     check_int(f"{name} seq_len (dimension 0)", x.shape[0], 1, MAX_SEQ_LEN)
     check_int(f"{name} batch (dimension 1)", x.shape[1], 1, MAX_BATCH)
     return check_array(name, x, (None, None, input_size), dtype)
+
+
+def check_cell_arguments(x, states, weight_ih, weight_hh, bias_ih, bias_hh, gate_count):
+    """Check the arguments of a step function (x (B, I)) or sequence kernel (x (T, B, I)).
+
+    states: name -> array that must be (B, H). Weights must be (G*H, I) and (G*H, H), biases
+    (G*H,), with G = gate_count, and everything one float dtype. Returns that dtype.
+    """
+    dtype = check_dtype("weight_hh dtype", getattr(weight_hh, "dtype", None))
+    if not isinstance(weight_hh, np.ndarray) or weight_hh.ndim != 2:
+        raise ValueError(f"weight_hh must be a 2-D array ({gate_count}*H, H)")
+    H = check_int("hidden size (weight_hh.shape[1])", weight_hh.shape[1], 1, MAX_HIDDEN_SIZE)
+    check_array("weight_hh", weight_hh, (gate_count * H, H), dtype)
+    if not isinstance(x, np.ndarray) or x.ndim not in (2, 3):
+        raise ValueError("x must be an array of shape (B, I) for one step or (T, B, I)")
+    if x.ndim == 3:
+        check_int("x seq_len (dimension 0)", x.shape[0], 1, MAX_SEQ_LEN)
+    B = check_int("x batch (dimension -2)", x.shape[-2], 1, MAX_BATCH)
+    I = check_int("x input size (dimension -1)", x.shape[-1], 1, MAX_INPUT_SIZE)
+    check_array("x", x, x.shape, dtype)
+    check_array("weight_ih", weight_ih, (gate_count * H, I), dtype)
+    check_array("bias_ih", bias_ih, (gate_count * H,), dtype)
+    check_array("bias_hh", bias_hh, (gate_count * H,), dtype)
+    for name, state in states.items():
+        check_array(name, state, (B, H), dtype)
+    return dtype

@@ -222,9 +222,9 @@ def ctc_loss(log_probs: np.ndarray, targets, input_lengths, target_lengths, blan
     its target length (at least 1), then averages over the batch; 'sum' adds them up.
 
     Returns (loss, d_log_probs). This is the true gradient with respect to ``log_probs`` as given.
-    (PyTorch's ctc backward returns ``exp(log_probs) + d_log_probs`` instead, which differs by a term
-    that log_softmax's backward removes, so both give the same gradient for the logits; chain
-    ``log_softmax_backward`` for those.) An infeasible target (too long for its input) has loss
+    (PyTorch's ctc backward adds ``exp(log_probs)``, times each sequence's reduction weight, to it;
+    log_softmax's backward removes that term, so both give the same gradient for the logits: chain
+    ``log_softmax_backward`` for those. Losses and logit gradients were checked against PyTorch.) An infeasible target (too long for its input) has loss
     inf (0 with zero_infinity) and zero gradient.
     """
     _check_reduction(reduction)

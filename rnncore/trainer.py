@@ -95,6 +95,8 @@ class Trainer:
         """Train up to n_steps more steps (at most max_steps in all); stop early on divergence,
         or once max_seconds have passed (the steps taken are kept). Returns the steps taken."""
         n_steps = limits.check_int("n_steps", n_steps, limits.ADVANCE_STEPS)
+        if max_seconds is not None:
+            max_seconds = limits.check_real("max_seconds", max_seconds, limits.ADVANCE_SECONDS)
         started = time.perf_counter()
         taken = 0
         while taken < n_steps and not self.done:

@@ -20,6 +20,7 @@ CLIP_VALUE = (1e-3, 1e4)
 # trainer
 MAX_STEPS = (1, 100_000)
 ADVANCE_STEPS = (0, 5_000)         # steps one call to advance() may take (a web request's bound)
+ADVANCE_SECONDS = (0.001, 600.0)   # optional wall-clock bound of one advance() call
 EVAL_EVERY = (1, 10_000)
 SEED = (0, 2**32 - 1)
 # shared by tasks
@@ -27,7 +28,7 @@ HIDDEN_SIZE = (1, 256)
 NUM_LAYERS = (1, 4)
 BATCH_SIZE = (1, 256)
 SEQ_LEN = (2, 400)
-INIT_SCALE = (1e-3, 10.0)
+FORGET_BIAS = (0.0, 5.0)
 
 CELLS = ("rnn", "lstm", "gru")
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "adam")

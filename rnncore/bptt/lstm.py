@@ -4,10 +4,9 @@ Equations in cells/lstm.py (gates i, f, g, o; c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_
 The same arithmetic as looping lstm_step_forward, arranged for speed (see bptt/rnn.py for the
 layout: columns, one product for the inputs of all steps, preallocated buffers), plus:
   * the four gates are one product per step, (4H, H) @ (H, B);
-  * sigmoid is computed as 0.5 tanh(a/2) + 0.5, with the sigmoid gates' weight rows halved once
-    before the loop, so one tanh call covers all four gates. Halving is exact in binary floating
-    point, so this changes no digit of a/2. Inside the loop the gates are reordered i, f, o, g so
-    the three sigmoid gates are one block;
+  * inside the loop the gates are reordered i, f, o, g so the three sigmoid gates are one block,
+    and their weight rows are negated once before it, so σ(a) = 1 / (1 + e^{-a}) is three calls
+    over that block (negation is exact, so this changes no digit);
   * the backward loop needs only products with precomputed factors: for each step,
         dc  = dc_next + dh ⊙ o ⊙ (1 - tanh²c)
         da_i = dc ⊙ [g σ'(i)],  da_f = dc ⊙ [c_{t-1} σ'(f)],  da_g = dc ⊙ [i tanh'(g)],
@@ -21,7 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layout import columns, input_terms, weight_and_input_gradients
+from ..limits import check_cell_arguments
+from .layout import check_gradients, columns, input_terms, weight_and_input_gradients
 
 
 class LSTMCache(NamedTuple):
@@ -44,15 +44,18 @@ def lstm_forward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, out=None):
 
     Returns outputs (T, B, H) (written into `out` if given), h_T (B, H), c_T (B, H), the cache.
     """
+    check_cell_arguments(x, {"h0": h0, "c0": c0}, weight_ih, weight_hh, bias_ih, bias_hh, 4)
     T, B, I = x.shape
     H = weight_hh.shape[1]
     dtype = x.dtype
     order = _loop_order(H)
-    half = np.ones((4 * H, 1), dtype)
-    half[:3 * H] = 0.5                                  # σ(a) = 0.5 tanh(a/2) + 0.5
-    w_ih = weight_ih[order] * half
-    w_hh = weight_hh[order] * half
-    b = (bias_ih + bias_hh)[order] * half[:, 0]
+    # Sigmoid gates as 1 / (1 + e^{-a}): their rows are negated once here, so one exp gives
+    # e^{-a} for all three (exp is about twice as fast as tanh in NumPy).
+    sign = np.ones((4 * H, 1), dtype)
+    sign[:3 * H] = -1.0
+    w_ih = weight_ih[order] * sign
+    w_hh = weight_hh[order] * sign
+    b = (bias_ih + bias_hh)[order] * sign[:, 0]
     x2 = x.reshape(T * B, I)
     gates = input_terms(x2, w_ih, b, T)                 # (T, 4H, B): all steps' input terms
     hs = np.empty((T + 1, H, B), dtype)
@@ -62,20 +65,22 @@ def lstm_forward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, out=None):
     cs[0] = c0.T
     wh_h = np.empty((4 * H, B), dtype)
     i_g = np.empty((H, B), dtype)
-    for t in range(T):
-        a, c, tanh_c = gates[t], cs[t + 1], tanh_cs[t]
-        np.matmul(w_hh, hs[t], out=wh_h)
-        np.add(a, wh_h, out=a)
-        np.tanh(a, out=a)
-        sig = a[:3 * H]
-        np.multiply(sig, 0.5, out=sig)
-        np.add(sig, 0.5, out=sig)
-        i, f, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
-        np.multiply(f, cs[t], out=c)
-        np.multiply(i, g, out=i_g)
-        np.add(c, i_g, out=c)
-        np.tanh(c, out=tanh_c)
-        np.multiply(o, tanh_c, out=hs[t + 1])
+    with np.errstate(over="ignore"):                    # e^{-a} = inf gives σ = 1/inf = 0
+        for t in range(T):
+            a, c, tanh_c = gates[t], cs[t + 1], tanh_cs[t]
+            np.matmul(w_hh, hs[t], out=wh_h)
+            np.add(a, wh_h, out=a)
+            sig, g = a[:3 * H], a[3 * H:]
+            np.exp(sig, out=sig)
+            np.add(sig, 1.0, out=sig)
+            np.reciprocal(sig, out=sig)
+            np.tanh(g, out=g)
+            i, f, o = a[:H], a[H:2 * H], a[2 * H:3 * H]
+            np.multiply(f, cs[t], out=c)
+            np.multiply(i, g, out=i_g)
+            np.add(c, i_g, out=c)
+            np.tanh(c, out=tanh_c)
+            np.multiply(o, tanh_c, out=hs[t + 1])
     if out is None:
         out = np.empty((T, B, H), dtype)
     np.copyto(out, hs[1:].transpose(0, 2, 1))
@@ -92,6 +97,7 @@ def lstm_backward(d_outputs, d_hT, d_cT, cache):
     x2, hs, cs, tanh_cs, gates, weight_ih, weight_hh = cache
     T1, H, B = hs.shape
     T = T1 - 1
+    check_gradients(d_outputs, {"d_hT": d_hT, "d_cT": d_cT}, T, B, H, hs.dtype)
     dtype = hs.dtype
     i, f, o, g = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
     # Local factors for every step at once, stacked in PyTorch's order i, f, g, o.

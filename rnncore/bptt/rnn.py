@@ -18,7 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layout import columns, input_terms, weight_and_input_gradients
+from ..limits import NONLINEARITIES, check_cell_arguments, check_choice
+from .layout import check_gradients, columns, input_terms, weight_and_input_gradients
 
 
 class RNNCache(NamedTuple):
@@ -34,6 +35,8 @@ def rnn_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tan
 
     Returns outputs (T, B, H) (written into `out` if given), h_T (B, H), and the cache.
     """
+    check_cell_arguments(x, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh, 1)
+    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     T, B, I = x.shape
     H = weight_hh.shape[0]
     x2 = x.reshape(T * B, I)
@@ -68,6 +71,7 @@ def rnn_backward(d_outputs, d_hT, cache):
     x2, hs, weight_ih, weight_hh, nonlinearity = cache
     T1, H, B = hs.shape
     T = T1 - 1
+    check_gradients(d_outputs, {"d_hT": d_hT}, T, B, H, hs.dtype)
     h = hs[1:]
     # f'(a_t) for all steps: 1 - h^2 for tanh, [h > 0] for ReLU
     derivative = (h > 0).astype(h.dtype) if nonlinearity == "relu" else 1.0 - h * h

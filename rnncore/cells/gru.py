@@ -22,10 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import sigmoid, sigmoid_derivative, tanh_derivative
+from ..limits import check_array, check_cell_arguments
 
 
 def gru_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
     """Return h_t (B, H) and the cache gru_step_backward needs."""
+    check_cell_arguments(x, {"h_prev": h_prev}, weight_ih, weight_hh, bias_ih, bias_hh, 3)
     H = h_prev.shape[1]
     ax = x @ weight_ih.T + bias_ih                                      # (B, 3H)
     ah_rz = h_prev @ weight_hh[:2 * H].T + bias_hh[:2 * H]              # (B, 2H)
@@ -51,6 +53,7 @@ def gru_step_backward(dh, cache):
         reset_before: d(r ⊙ h) = da_n W_hn,  dr = d(r ⊙ h) ⊙ h_{t-1}
     """
     x, h_prev, weight_ih, weight_hh, r, z, n, hn, reset_after = cache
+    check_array("dh", dh, h_prev.shape, h_prev.dtype)
     H = h_prev.shape[1]
     da_n = dh * (1.0 - z) * tanh_derivative(n)
     da_z = dh * (h_prev - n) * sigmoid_derivative(z)

@@ -19,10 +19,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import sigmoid, sigmoid_derivative, tanh_derivative
+from ..limits import check_array, check_cell_arguments
 
 
 def lstm_step_forward(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     """Return h_t (B, H), c_t (B, H) and the cache lstm_step_backward needs."""
+    check_cell_arguments(x, {"h_prev": h_prev, "c_prev": c_prev}, weight_ih, weight_hh,
+                         bias_ih, bias_hh, 4)
     H = h_prev.shape[1]
     a = x @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh      # (B, 4H)
     i = sigmoid(a[:, 0 * H:1 * H])
@@ -46,6 +49,8 @@ def lstm_step_backward(dh, dc, cache):
         da = [di ⊙ σ', df ⊙ σ', dg ⊙ tanh', do ⊙ σ']  then as in the vanilla cell.
     """
     x, h_prev, c_prev, weight_ih, weight_hh, i, f, g, o, tanh_c = cache
+    check_array("dh", dh, h_prev.shape, h_prev.dtype)
+    check_array("dc", dc, h_prev.shape, h_prev.dtype)
     do = dh * tanh_c
     dc = dc + dh * o * tanh_derivative(tanh_c)
     di = dc * g

@@ -14,10 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import relu_derivative, tanh_derivative
+from ..limits import NONLINEARITIES, check_array, check_cell_arguments, check_choice
 
 
 def rnn_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
     """Return h_t (B, H) and the cache rnn_step_backward needs."""
+    check_cell_arguments(x, {"h_prev": h_prev}, weight_ih, weight_hh, bias_ih, bias_hh, 1)
+    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     a = x @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
     h = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)
     cache = (x, h_prev, weight_ih, weight_hh, h, nonlinearity)
@@ -31,6 +34,7 @@ def rnn_step_backward(dh, cache):
         dW_x = da^T x,  dW_h = da^T h_{t-1},  db = Σ_batch da,  dx = da W_x,  dh_{t-1} = da W_h
     """
     x, h_prev, weight_ih, weight_hh, h, nonlinearity = cache
+    check_array("dh", dh, h.shape, h.dtype)
     derivative = tanh_derivative(h) if nonlinearity == "tanh" else relu_derivative(h)
     da = dh * derivative
     dx = da @ weight_ih

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Batch, Param, Task, training_params
+from .base import Batch, Param, Task, model_options, training_params
 from .model import SequenceModel
 
 CONSTANT_GUESS_MSE = 1.0 / 6.0     # Var(U1 + U2) = 2/12
@@ -36,7 +36,7 @@ class AddingTask(Task):
 
     def build_model(self, config, seed):
         return SequenceModel(config["cell"], 2, config["hidden_size"], 1, many_to_one=True,
-                             num_layers=config["num_layers"], dtype=config["dtype"], seed=seed)
+                             **model_options(config), seed=seed)
 
     def sample_batch(self, config, rng, batch_size=None):
         T, B = config["seq_len"], batch_size or config["batch_size"]

@@ -80,7 +80,16 @@ def training_params(*, cell="lstm", hidden_size=32, batch_size=16, optimizer="ad
         "max_steps": Param(max_steps, "int", *limits.MAX_STEPS, help="length of the run"),
         "eval_every": Param(eval_every, "int", *limits.EVAL_EVERY, help="steps between evaluations"),
         "dtype": Param(dtype, "choice", choices=limits.DTYPES, help="floating-point precision"),
+        "forget_bias": Param(0.0, "float", *limits.FORGET_BIAS,
+                             help="LSTM only: added to the forget gate's bias at initialisation "
+                                  "(0 is PyTorch's initialisation; 1 to 3 start with a longer memory)"),
     }
+
+
+def model_options(config: dict) -> dict:
+    """The SequenceModel keyword arguments every task takes from its config."""
+    return {"num_layers": config["num_layers"], "dtype": config["dtype"],
+            "forget_bias": config["forget_bias"]}
 
 
 @dataclass

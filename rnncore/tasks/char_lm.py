@@ -12,12 +12,13 @@ flattens (tau > 1) the distribution: p_k proportional to exp(y_k / tau).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
 from .. import training_limits as limits
 from ..losses import softmax
-from .base import Batch, Param, Task, one_hot, training_params
+from .base import Batch, Param, Task, model_options, one_hot, training_params
 from .model import SequenceModel
 
 TEMPERATURE = (0.05, 5.0)
@@ -32,6 +33,17 @@ DEFAULT_TEXT = (
     "or explode. the lstm and the gru add gates that decide what to keep and what to forget, so "
     "the memory lasts longer. a bidirectional network reads the sequence in both directions. "
 )
+
+
+@lru_cache(maxsize=8)
+def _vocabulary_and_codes(text: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """Sorted distinct characters of text, and text as their indices (read-only), computed once
+    per text rather than at every training step."""
+    vocabulary = tuple(sorted(set(text)))
+    index = {ch: i for i, ch in enumerate(vocabulary)}
+    codes = np.array([index[ch] for ch in text], dtype=np.int64)
+    codes.flags.writeable = False
+    return vocabulary, codes
 
 
 def temperature_softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -63,9 +75,11 @@ class CharLMTask(Task):
 
     @staticmethod
     def vocabulary(config) -> list[str]:
-        return sorted(set(config["text"]))
+        return list(_vocabulary_and_codes(config["text"])[0])
 
     def encode(self, config, text: str) -> np.ndarray:
+        if text == config["text"]:
+            return _vocabulary_and_codes(text)[1]
         index = {ch: i for i, ch in enumerate(self.vocabulary(config))}
         unknown = sorted(set(text) - set(index))
         if unknown:
@@ -75,7 +89,7 @@ class CharLMTask(Task):
     def build_model(self, config, seed):
         V = len(self.vocabulary(config))
         return SequenceModel(config["cell"], V, config["hidden_size"], V,
-                             num_layers=config["num_layers"], dtype=config["dtype"], seed=seed)
+                             **model_options(config), seed=seed)
 
     def sample_batch(self, config, rng, batch_size=None):
         codes = self.encode(config, config["text"])

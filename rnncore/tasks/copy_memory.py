@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .base import Batch, Param, Task, accuracy, one_hot, training_params
+from .base import Batch, Param, Task, accuracy, model_options, one_hot, training_params
 from .model import SequenceModel
 
 IGNORE = -100
@@ -43,7 +43,7 @@ class CopyTask(Task):
     def build_model(self, config, seed):
         A = config["n_symbols"]
         return SequenceModel(config["cell"], A + 2, config["hidden_size"], A,
-                             num_layers=config["num_layers"], dtype=config["dtype"], seed=seed)
+                             **model_options(config), seed=seed)
 
     def sample_batch(self, config, rng, batch_size=None):
         A, L, delay = config["n_symbols"], config["copy_length"], config["delay"]

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .base import Batch, Param, Task, accuracy, one_hot, training_params
+from .base import Batch, Param, Task, accuracy, model_options, one_hot, training_params
 from .model import SequenceModel
 
 IGNORE = -100
@@ -46,7 +46,7 @@ class FutureContextTask(Task):
         A = config["n_symbols"]
         return SequenceModel(config["cell"], A, config["hidden_size"], A,
                              bidirectional=config["bidirectional"],
-                             num_layers=config["num_layers"], dtype=config["dtype"], seed=seed)
+                             **model_options(config), seed=seed)
 
     def sample_batch(self, config, rng, batch_size=None):
         A, T, k = config["n_symbols"], config["seq_len"], config["shift"]

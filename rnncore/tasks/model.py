@@ -25,7 +25,7 @@ class SequenceModel:
     def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int, *,
                  num_layers: int = 1, bidirectional: bool = False, many_to_one: bool = False,
                  dtype="float32", seed: int = 0, embedding: np.ndarray | None = None,
-                 train_embedding: bool = True):
+                 train_embedding: bool = True, forget_bias: float = 0.0):
         self.dtype = np.dtype(dtype)
         self.cell = cell
         self.many_to_one = many_to_one
@@ -34,6 +34,12 @@ class SequenceModel:
         rnn_seed, head_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(2))
         self.rnn = LAYERS[cell](input_size, hidden_size, num_layers=num_layers,
                                 bidirectional=bidirectional, dtype=self.dtype, seed=rnn_seed)
+        if cell == "lstm" and forget_bias:
+            # b_f += forget_bias: f = sigma(... + b_f) starts near 1, so c_t keeps c_{t-1} and the
+            # gradient along the cell state does not vanish at first (Gers et al., 2000)
+            for name, bias in self.rnn.parameters().items():
+                if name.startswith("bias_ih"):
+                    bias[hidden_size:2 * hidden_size] += forget_bias
         directions = 2 if bidirectional else 1
         self.head = Linear(hidden_size * directions, output_size, dtype=self.dtype, seed=head_seed)
         self.embedding = None if embedding is None else np.array(embedding, dtype=self.dtype)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Batch, Param, Task, accuracy, training_params
+from .base import Batch, Param, Task, accuracy, model_options, training_params
 from .model import SequenceModel
 
 SOURCE_EMBEDDINGS = {            # from the course
@@ -97,9 +97,8 @@ class SentimentTask(Task):
 
     def build_model(self, config, seed):
         return SequenceModel(config["cell"], EMBEDDINGS.shape[1], config["hidden_size"], 2,
-                             many_to_one=True, num_layers=config["num_layers"],
-                             dtype=config["dtype"], seed=seed, embedding=EMBEDDINGS,
-                             train_embedding=config["train_embeddings"])
+                             many_to_one=True, seed=seed, embedding=EMBEDDINGS,
+                             train_embedding=config["train_embeddings"], **model_options(config))
 
     def sample_batch(self, config, rng):
         """All sentences when batch_size covers them, else a random subset."""

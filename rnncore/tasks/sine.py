@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Batch, Param, Task, training_params
+from .base import Batch, Param, Task, model_options, training_params
 from .model import SequenceModel
 
 
@@ -38,7 +38,7 @@ class SineTask(Task):
 
     def build_model(self, config, seed):
         return SequenceModel(config["cell"], 1, config["hidden_size"], 1,
-                             num_layers=config["num_layers"], dtype=config["dtype"], seed=seed)
+                             **model_options(config), seed=seed)
 
     def waves(self, config, rng, batch_size):
         """(T + 1, B) clean waves with random period and phase."""

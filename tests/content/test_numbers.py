@@ -97,3 +97,16 @@ def test_parameter_counts_match_the_engine():
     rnn = rnncore.RNN(10, 20)
     # PyTorch (and rnncore) keep two bias vectors; the course's single b is their sum.
     assert parameter_count(rnn) == EXPECTED["hs-parameter-count"]()[0] + 20
+
+
+def test_worked_example_in_the_notes_is_what_the_engine_computes():
+    """The hidden-state note works the source's example by hand; rnncore's trace agrees."""
+    (note,) = [n for t in read_course(settings.COURSE_DIR).topics for n in t.notes
+               if t.slug == "hidden-state" and "0.53705" in n.body]
+    trace = rnncore.rnn_step_trace(W_x, x_1, W_h, h_0, b).as_dict(decimals=5)
+    values = {entry["key"]: entry["value"] for entry in trace["entries"]}
+    assert values["h"] == pytest.approx(np.round(np.tanh(W_x @ x_1 + b), 5).tolist())
+    for key in ("Wx_x", "a", "h"):
+        for value in values[key]:
+            assert shows(note.body, value), (key, value)
+    assert shows(next(o.text for o in QUESTIONS["hs-next-step-h1"].options if o.correct), values["h"][0])

@@ -168,3 +168,15 @@ def test_sequence_model_gradients_by_central_differences(many_to_one, bidirectio
             minus = loss()
             param[index] = old
             assert grads[name][index] == pytest.approx((plus - minus) / (2 * h), abs=1e-8), (name, index)
+
+
+def test_forget_bias_raises_only_the_lstm_forget_gate_bias():
+    plain = Trainer.create("copy", {"cell": "lstm", "hidden_size": 8}, seed=0).model.rnn.parameters()
+    biased = Trainer.create("copy", {"cell": "lstm", "hidden_size": 8, "forget_bias": 3.0},
+                            seed=0).model.rnn.parameters()
+    difference = biased["bias_ih_l0"] - plain["bias_ih_l0"]
+    np.testing.assert_allclose(difference, np.r_[np.zeros(8), np.full(8, 3.0), np.zeros(16)], atol=1e-6)
+    for name in ("weight_ih_l0", "weight_hh_l0", "bias_hh_l0"):
+        np.testing.assert_array_equal(biased[name], plain[name])
+    with pytest.raises(ValueError, match="forget_bias must be in"):
+        get_task("copy").validate({"forget_bias": 9.0})

@@ -118,6 +118,16 @@ def test_divergence_stops_with_clear_status_and_finite_history():
     assert restored.status == DIVERGED and restored.message == run.message
 
 
+def test_time_bounded_advance_keeps_the_run_deterministic():
+    bounded = Trainer.create("sine", SMALL["sine"], seed=2)
+    while bounded.status != FINISHED:
+        bounded = Trainer.from_bytes(bounded.to_bytes())
+        bounded.advance(40, max_seconds=0.005)           # however many steps fit
+    whole = Trainer.create("sine", SMALL["sine"], seed=2)
+    whole.advance(40)
+    assert_same_run(whole, bounded)
+
+
 def test_clipping_is_recorded():
     run = Trainer.create("sine", {"clip": "norm", "clip_value": 0.01, "max_steps": 5}, seed=0)
     run.advance(5)
@@ -149,6 +159,8 @@ def test_bad_task_seed_steps_and_bytes():
     run = Trainer.create("sine", {"max_steps": 5})
     with pytest.raises(ValueError, match="n_steps must be in"):
         run.advance(10**6)
+    with pytest.raises(ValueError, match="max_seconds must be in"):
+        run.advance(1, max_seconds=0.0)
     with pytest.raises(ValueError, match="not a saved rnncore run"):
         Trainer.from_bytes(b"not a zip")
 

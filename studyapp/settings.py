@@ -105,6 +105,8 @@ STORAGES = {
     },
 }
 
+CSRF_FAILURE_VIEW = "studyapp.views.csrf_failure"
+
 # The course files, loaded by `manage.py load_course`.
 COURSE_DIR = BASE_DIR / "fixtures"
 

@@ -134,3 +134,18 @@ def test_admin_lists_content_read_only(admin_client, course):
     admin_client.post(f"/admin/course/flashcard/{card.pk}/change/", {"front": "changed"})
     card.refresh_from_db()
     assert card.front == "Hidden state ($h_t$)"
+
+
+def test_not_found_page_in_the_site_style(client, course):
+    page = client.get("/topics/nope/")
+    assert page.status_code == 404
+    assert "Page not found" in page.content.decode() and "Browse the topics" in page.content.decode()
+
+
+def test_expired_csrf_token_is_a_403_with_an_explanation(course):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(reverse("course:question", args=["hidden-state", "hs-question"]), {"option": "2"})
+    assert response.status_code == 403
+    assert "This page has expired" in response.content.decode()

@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-postgres bench check-content browser clean
+.PHONY: run test test-postgres bench claims check-content browser clean
 
 # python3 resolves to 3.12 inside the checkout through pyenv's .python-version.
 $(PY):
@@ -57,6 +57,11 @@ TORCH_WHEELS ?= $(or $(PIP_FIND_LINKS),/opt/wheels)
 bench: $(VENV)/.installed-run
 	-@$(MAKE) --no-print-directory .bench-torch/bin/python
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training
+
+# The course's long-range claims, trained out (a minute or two).
+claims: $(VENV)/.installed-run
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training --claims
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

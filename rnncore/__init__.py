@@ -33,6 +33,23 @@ gru_forward/backward; activations with derivatives (rnncore.activations): sigmoi
 softmax; worked-example traces in float64 (rnncore.traces): rnn_step_trace, lstm_step_trace,
 gru_step_trace; bounds for web forms (rnncore.limits). Every entry point raises ValueError naming
 the parameter and its allowed range. `python -m rnncore.bench` times the layers.
+
+Training (rnncore/TRAINING.md)::
+
+    from rnncore import Trainer, TASKS
+    run = Trainer.create("adding", {"cell": "lstm"}, seed=0)   # a task's defaults, overridden
+    run.advance(100)                 # bounded work; run.status: ready/training/finished/diverged
+    blob = run.to_bytes()            # the whole state (no pickle); Trainer.from_bytes(blob)
+    run.history                      # plain lists of floats for plots
+
+    mse_loss, cross_entropy, ctc_loss   # torch.nn.functional's arguments -> (loss, d_input)
+    SGD, Momentum, Adagrad, Adam        # optimisers over layer.parameters()
+    clip_grad_norm, clip_grad_value     # -> (norm_before, norm_after)
+
+Tasks: sine, adding, copy, char_lm, sentiment, future_context (rnncore.tasks); analysis of
+gradient norms, spectral radius, gate saturation and trajectories in rnncore.analysis.
+`python -m rnncore.bench_training` reports training steps per second; `--claims` shows the
+course's claims (LSTM and GRU learn long ranges a vanilla RNN does not).
 """
 
 from .activations import (relu, relu_derivative, sigmoid, sigmoid_derivative, softmax,
@@ -43,6 +60,12 @@ from .heads import Linear, linear_backward, linear_forward
 from .layers import GRU, LSTM, RNN, RecurrentLayer
 from . import limits
 from .traces import Trace, gru_step_trace, lstm_step_trace, rnn_step_trace
+# Training imports the layers above, so it comes after them.
+from .clipping import clip_grad_norm, clip_grad_value
+from .losses import cross_entropy, ctc_loss, mse_loss
+from .optim import SGD, Adagrad, Adam, Momentum
+from .tasks import TASKS, get_task
+from .trainer import Trainer
 
 __all__ = [
     "RNN", "LSTM", "GRU", "Linear", "RecurrentLayer",
@@ -51,4 +74,6 @@ __all__ = [
     "sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative", "relu", "relu_derivative",
     "softmax", "softmax_backward",
     "Trace", "rnn_step_trace", "lstm_step_trace", "gru_step_trace",
+    "mse_loss", "cross_entropy", "ctc_loss", "SGD", "Momentum", "Adagrad", "Adam",
+    "clip_grad_norm", "clip_grad_value", "Trainer", "TASKS", "get_task",
 ]

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 
 from .analysis import hidden_gradient_norms
 from .tasks import TASKS

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import training_limits as limits
+from ..losses import cross_entropy, mse_loss
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,6 @@ class Task:
     def loss(self, scores: np.ndarray, batch: Batch):
         """(loss, d_scores): MSE against the targets, or softmax cross-entropy over the scored
         positions (targets -100 are not scored). Scores (T, B, O) or (B, O)."""
-        from ..losses import cross_entropy, mse_loss
         if self.loss_kind == "mse":
             return mse_loss(scores, batch.targets)
         C = scores.shape[-1]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..losses import softmax
 from .base import Batch, Param, Task, accuracy, model_options, training_params
 from .model import SequenceModel
 
@@ -123,7 +124,6 @@ class SentimentTask(Task):
 
     def classify(self, model, sentence: str) -> dict:
         """p(positive) after each word of sentence (reading the hidden state at each prefix)."""
-        from ..losses import softmax
         ids = encode(sentence, length=len(sentence.split()))
         words = sentence.lower().split()
         probs = []

@@ -13,6 +13,11 @@ even where σ(x) is tiny. (The sequence kernels in rnncore.bptt use the faster
 0.5 tanh(x/2) + 0.5 instead, which is exact to the last digit of numbers near 1 but not of
 numbers near 0; a gate's value is only ever added to or multiplied with numbers of order one, so
 there the difference is below rounding.) Softmax works along the last axis.
+
+Every public function accepts an array or array-like of real numbers (lists, scalars; integers
+are computed in float64, float32 stays float32) and raises ValueError naming the argument for
+anything else: strings, complex numbers, NaN or ±inf. The cells call the unchecked _sigmoid etc.
+on arrays they have already checked.
 """
 
 from __future__ import annotations
@@ -20,44 +25,92 @@ from __future__ import annotations
 import numpy as np
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^{-x}), elementwise, any shape: 1 / (1 + e^{-x}) for x >= 0 and
-    e^{x} / (1 + e^{x}) for x < 0, both written with e^{-|x|}."""
-    x = np.asarray(x)
+def _as_real_array(name: str, value) -> np.ndarray:
+    """value as a finite real float array (float32/float64 kept, integers and bools -> float64)."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be an array of real numbers") from None
+    if array.dtype.kind == "c":
+        raise ValueError(f"{name} must be real numbers, got complex ({array.dtype.name})")
+    if array.dtype.kind in "biu" or array.dtype == np.float16:
+        array = array.astype(np.float64)
+    elif array.dtype.kind != "f":
+        raise ValueError(f"{name} must be an array of real numbers, got dtype {array.dtype}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
+    return array
+
+
+def _with_last_axis(name: str, array: np.ndarray) -> np.ndarray:
+    if array.ndim == 0 or array.shape[-1] == 0:
+        raise ValueError(f"{name} must have at least one dimension and at least 1 entry along "
+                         f"the last axis (the one softmax normalises), got shape {array.shape}")
+    return array
+
+
+# ---- unchecked kernels (the arrays are already checked) ----------------------------------------
+
+def _sigmoid(x):
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _sigmoid_derivative(y):
+    return y * (1.0 - y)
+
+
+def _tanh_derivative(y):
+    return 1.0 - y * y
+
+
+def _relu_derivative(y):
+    return (y > 0).astype(y.dtype)
+
+
+def _softmax(x):
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+# ---- public, checked ---------------------------------------------------------------------------
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) = 1 / (1 + e^{-x}), elementwise, any shape: 1 / (1 + e^{-x}) for x >= 0 and
+    e^{x} / (1 + e^{x}) for x < 0, both written with e^{-|x|}."""
+    return _sigmoid(_as_real_array("x", x))
+
+
 def sigmoid_derivative(y: np.ndarray) -> np.ndarray:
     """dσ/dx given y = σ(x): y (1 - y)."""
-    return y * (1.0 - y)
+    return _sigmoid_derivative(_as_real_array("y", y))
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
     """tanh(x), elementwise, any shape."""
-    return np.tanh(x)
+    return np.tanh(_as_real_array("x", x))
 
 
 def tanh_derivative(y: np.ndarray) -> np.ndarray:
     """d tanh/dx given y = tanh(x): 1 - y^2."""
-    return 1.0 - y * y
+    return _tanh_derivative(_as_real_array("y", y))
 
 
 def relu(x: np.ndarray) -> np.ndarray:
     """max(0, x), elementwise, any shape."""
-    return np.maximum(x, 0.0)
+    return np.maximum(_as_real_array("x", x), 0.0)
 
 
 def relu_derivative(y: np.ndarray) -> np.ndarray:
     """dReLU/dx given y = ReLU(x): 1 where y > 0, else 0 (the subgradient 0 at x = 0, as PyTorch)."""
-    return (y > 0).astype(y.dtype)
+    return _relu_derivative(_as_real_array("y", y))
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
-    """Softmax along the last axis, shifted by the max so e^x never overflows. Shape of x."""
-    shifted = x - np.max(x, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    """Softmax along the last axis, shifted by the max so e^x never overflows. Shape of x
+    (at least 1-D, at least one entry along the last axis)."""
+    return _softmax(_with_last_axis("x", _as_real_array("x", x)))
 
 
 def softmax_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -66,6 +119,10 @@ def softmax_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
     dx_j = Σ_k dy_k s_k (δ_kj - s_j) = s_j (dy_j - Σ_k dy_k s_k): the Jacobian-vector product,
     without building the (K, K) Jacobian.
     """
+    dy = _with_last_axis("dy", _as_real_array("dy", dy))
+    y = _with_last_axis("y", _as_real_array("y", y))
+    if dy.shape != y.shape:
+        raise ValueError(f"dy must have the shape of y {y.shape}, got {dy.shape}")
     return y * (dy - np.sum(dy * y, axis=-1, keepdims=True))
 
 

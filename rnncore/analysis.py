@@ -1,7 +1,10 @@
 """Looking inside a recurrent layer: gradient flow, W_hh's spectrum, gates, hidden trajectories.
 
-Everything here unrolls the first layer's forward direction one step at a time with the cell
-functions of rnncore.cells (in float64), so each number is the course's equation at one step:
+Everything here unrolls the layer (every layer and direction up to the one looked at) one step
+at a time with the cell functions of rnncore.cells (in float64), so each number is the course's
+equation at one step. Gates, trajectories and spectra default to layer 0's forward direction
+(``layer_index`` picks another layer); gradient norms default to the top layer, the one whose
+outputs the loss sees, and ``layer_gradient_norms`` gives every layer's:
 
   * hidden_gradient_norms: ||dL/dh_t|| for t = T..1. BPTT multiplies the gradient by one
     Jacobian per step back,
@@ -14,7 +17,7 @@ functions of rnncore.cells (in float64), so each number is the course's equation
     derivative is near 0 and little gradient passes.
   * hidden_trajectory: h_1..h_T, and their projection on the top principal components, to plot.
 
-Shapes: x (T, B, I) inputs of the layer (embedded already, if the model embeds tokens).
+Shapes: x (T, B, I) inputs of layer 0 (embedded already, if the model embeds tokens).
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ import numpy as np
 
 from .cells import (gru_step_backward, gru_step_forward, lstm_step_backward, lstm_step_forward,
                     rnn_step_backward, rnn_step_forward)
+from . import training_limits as limits
 from .layers import GRU, LSTM, RNN
 
 SATURATION_THRESHOLD = (1e-4, 0.5)
 MAX_COMPONENTS = 3
+MAX_UNROLL_CELLS = 20_000_000      # T * B * H * num_layers * directions the unroll may hold
+GATE_NAMES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
 
 def _cell_kind(layer) -> str:
@@ -36,81 +42,169 @@ def _cell_kind(layer) -> str:
     raise ValueError(f"layer must be an rnncore RNN, LSTM or GRU, got {type(layer).__name__}")
 
 
-def _first_cell(layer) -> dict[str, np.ndarray]:
-    """Layer 0, forward direction: weight_ih, weight_hh, bias_ih, bias_hh in float64."""
+def _check_layer_index(layer, layer_index) -> int:
+    return limits.check_index("layer_index", layer_index, 0, layer.num_layers - 1)
+
+
+def _cell(layer, index: int = 0, suffix: str = "") -> dict[str, np.ndarray]:
+    """One layer and direction's weight_ih, weight_hh, bias_ih, bias_hh in float64."""
     params = layer.parameters()
-    return {name: params[f"{name}_l0"].astype(np.float64)
+    return {name: params[f"{name}_l{index}{suffix}"].astype(np.float64)
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
 
 
-def unroll(layer, x: np.ndarray) -> dict:
-    """Run layer 0's forward direction over x (T, B, I) from a zero state, step by step.
+def _check_x(layer, x) -> np.ndarray:
+    """x (T, B, input_size): a finite real-valued array, within MAX_UNROLL_CELLS."""
+    array = np.asarray(x) if isinstance(x, np.ndarray) or isinstance(x, (list, tuple)) else None
+    if array is None or array.dtype.kind not in "iuf":
+        raise ValueError("x must be a real-valued array of shape (T, B, input_size)")
+    I = layer.input_size
+    if array.ndim != 3 or array.shape[2] != I or array.shape[0] < 1 or array.shape[1] < 1:
+        raise ValueError(f"x must have shape (T, B, {I}) with T, B >= 1, got {array.shape}")
+    T, B, _ = array.shape
+    cells = T * B * layer.hidden_size * layer.num_layers * layer.num_directions
+    if cells > MAX_UNROLL_CELLS:
+        raise ValueError(f"x is too large to unroll: T * B * hidden_size * num_layers * "
+                         f"directions must be at most {MAX_UNROLL_CELLS}, got {cells}")
+    array = array.astype(np.float64)
+    if not np.all(np.isfinite(array)):
+        raise ValueError("x must be finite")
+    return array
 
-    Returns {'kind', 'h': (T, B, H), 'c': (T, B, H) for LSTM, 'gates': {name: (T, B, H)},
-    'caches': one cache per step for the backward pass}."""
-    kind = _cell_kind(layer)
-    cell = _first_cell(layer)
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 3 or x.shape[2] != cell["weight_ih"].shape[1]:
-        raise ValueError(f"x must have shape (T, B, {cell['weight_ih'].shape[1]}), got {x.shape}")
+
+def _run_direction(layer, kind: str, cell: dict, x: np.ndarray, reverse: bool) -> dict:
+    """One direction of one layer over x (T, B, I) from a zero state, step by step."""
     T, B, _ = x.shape
     H = cell["weight_hh"].shape[1]
     h, c = np.zeros((B, H)), np.zeros((B, H))
-    hs, cs, caches = [], [], []
-    gate_names = {"rnn": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}[kind]
-    gates = {name: [] for name in gate_names}
-    for t in range(T):
+    hs, cs, caches = [None] * T, [None] * T, [None] * T
+    gate_names = GATE_NAMES[kind]
+    gates = {name: [None] * T for name in gate_names}
+    for t in (reversed(range(T)) if reverse else range(T)):
         if kind == "rnn":
             h, cache = rnn_step_forward(x[t], h, **cell, nonlinearity=layer.nonlinearity)
-            gates["h"].append(h)
+            gates["h"][t] = h
         elif kind == "lstm":
             h, c, cache = lstm_step_forward(x[t], h, c, **cell)
             for name, value in zip(gate_names, cache[5:9]):        # i, f, g, o
-                gates[name].append(value)
-            cs.append(c)
+                gates[name][t] = value
+            cs[t] = c
         else:
             h, cache = gru_step_forward(x[t], h, **cell, reset_after=layer.reset_after)
             for name, value in zip(gate_names, cache[4:7]):        # r, z, n
-                gates[name].append(value)
-        hs.append(h)
-        caches.append(cache)
+                gates[name][t] = value
+        hs[t], caches[t] = h, cache
     out = {"kind": kind, "h": np.stack(hs), "gates": {k: np.stack(v) for k, v in gates.items()},
-           "caches": caches}
+           "caches": caches, "reverse": reverse}
     if kind == "lstm":
         out["c"] = np.stack(cs)
     return out
 
 
-def hidden_gradient_norms(layer, x: np.ndarray, d_outputs: np.ndarray | None = None) -> np.ndarray:
-    """||dL/dh_t|| for each step t (mean over the batch of each example's L2 norm), shape (T,).
+def _unroll_layers(layer, x: np.ndarray, up_to: int) -> list[list[dict]]:
+    """Layers 0..up_to, each as [forward direction, (reverse direction)]; layer k reads layer
+    k-1's outputs (both directions concatenated), as the layer itself does."""
+    kind = _cell_kind(layer)
+    runs = []
+    inputs = x
+    for index in range(up_to + 1):
+        directions = [_run_direction(layer, kind, _cell(layer, index), inputs, reverse=False)]
+        if layer.bidirectional:
+            directions.append(_run_direction(layer, kind, _cell(layer, index, "_reverse"),
+                                             inputs, reverse=True))
+        runs.append(directions)
+        inputs = np.concatenate([d["h"] for d in directions], axis=2)
+    return runs
 
-    d_outputs (T, B, H): dL/dh_t coming straight from the loss at each step (e.g. the head's
-    backward). None means the loss sees only the last step, through a unit vector:
-    L = u . h_T with u = 1/sqrt(H) (1, ..., 1), the cleanest view of vanishing and exploding.
-    dL/dh_t is the total: what the loss sends to step t plus what flows back from step t+1.
-    """
-    run = unroll(layer, x)
-    T, B, H = run["h"].shape
-    if d_outputs is None:
-        d_outputs = np.zeros((T, B, H))
-        d_outputs[-1] = 1.0 / np.sqrt(H)
-    d_outputs = np.asarray(d_outputs, dtype=np.float64)[..., :H]   # forward direction's part
-    if d_outputs.shape != (T, B, H):
-        raise ValueError(f"d_outputs must have shape ({T}, {B}, {H}), got {d_outputs.shape}")
+
+def unroll(layer, x: np.ndarray, layer_index: int = 0) -> dict:
+    """Run the forward direction of layer `layer_index` over x (T, B, I), the inputs of layer 0,
+    from a zero state, step by step (the layers below run first to give its inputs).
+
+    Returns {'kind', 'h': (T, B, H), 'c': (T, B, H) for LSTM, 'gates': {name: (T, B, H)},
+    'caches': one cache per step for the backward pass}."""
+    _cell_kind(layer)
+    layer_index = _check_layer_index(layer, layer_index)
+    return _unroll_layers(layer, _check_x(layer, x), layer_index)[layer_index][0]
+
+
+def _backward_direction(run: dict, d_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """BPTT through one direction given dL/dh_t from above (T, B, H): returns (dL/dx (T, B, I),
+    the total dL/dh_t's norm per step (T,), mean over the batch of each example's L2 norm)."""
+    T = d_h.shape[0]
     norms = np.empty(T)
-    dh_from_next = np.zeros((B, H))
-    dc_from_next = np.zeros((B, H))
-    for t in reversed(range(T)):
-        dh = d_outputs[t] + dh_from_next
+    d_x = None
+    dh_from_next = np.zeros_like(d_h[0])
+    dc_from_next = np.zeros_like(d_h[0])
+    order = range(T) if run["reverse"] else reversed(range(T))
+    for t in order:
+        dh = d_h[t] + dh_from_next
         norms[t] = np.mean(np.linalg.norm(dh, axis=1))
         cache = run["caches"][t]
         if run["kind"] == "rnn":
-            _, dh_from_next, _ = rnn_step_backward(dh, cache)
+            dx, dh_from_next, _ = rnn_step_backward(dh, cache)
         elif run["kind"] == "lstm":
-            _, dh_from_next, dc_from_next, _ = lstm_step_backward(dh, dc_from_next, cache)
+            dx, dh_from_next, dc_from_next, _ = lstm_step_backward(dh, dc_from_next, cache)
         else:
-            _, dh_from_next, _ = gru_step_backward(dh, cache)
+            dx, dh_from_next, _ = gru_step_backward(dh, cache)
+        if d_x is None:
+            d_x = np.zeros((T,) + dx.shape)
+        d_x[t] = dx
+    return d_x, norms
+
+
+def layer_gradient_norms(layer, x: np.ndarray, d_outputs: np.ndarray | None = None) -> np.ndarray:
+    """||dL/dh_t|| of every layer's forward direction, shape (num_layers, T).
+
+    d_outputs (T, B, H * directions): dL/d outputs of the top layer (e.g. the head's
+    backward); None means L = u . h_T of the top layer's forward direction, u = 1/sqrt(H) (1..1).
+    The gradient is propagated through the top layer first (both directions), and what reaches
+    its inputs is dL/d outputs of the layer below, and so on down to layer 0."""
+    _cell_kind(layer)
+    x = _check_x(layer, x)
+    T, B, _ = x.shape
+    H, D = layer.hidden_size, layer.num_directions
+    if d_outputs is None:
+        d_outputs = np.zeros((T, B, H * D))
+        d_outputs[-1, :, :H] = 1.0 / np.sqrt(H)
+    d_outputs = np.asarray(d_outputs)
+    if d_outputs.dtype.kind not in "iuf" or d_outputs.shape != (T, B, H * D):
+        raise ValueError(f"d_outputs must be a real-valued array of shape ({T}, {B}, {H * D}), "
+                         f"got {d_outputs.shape} {d_outputs.dtype}")
+    d_outputs = d_outputs.astype(np.float64)
+    if not np.all(np.isfinite(d_outputs)):
+        raise ValueError("d_outputs must be finite")
+    runs = _unroll_layers(layer, x, layer.num_layers - 1)
+    norms = np.empty((layer.num_layers, T))
+    d_above = d_outputs
+    for index in reversed(range(layer.num_layers)):
+        d_below = 0.0
+        for direction, run in enumerate(runs[index]):
+            d_x, direction_norms = _backward_direction(run, d_above[..., direction * H:
+                                                                   (direction + 1) * H])
+            d_below = d_below + d_x
+            if direction == 0:
+                norms[index] = direction_norms
+        d_above = d_below
     return norms
+
+
+def hidden_gradient_norms(layer, x: np.ndarray, d_outputs: np.ndarray | None = None,
+                          layer_index: int | None = None) -> np.ndarray:
+    """||dL/dh_t|| for each step t (mean over the batch of each example's L2 norm), shape (T,),
+    for the forward direction of layer `layer_index` (default: the top layer, whose outputs
+    d_outputs are the gradient of).
+
+    d_outputs (T, B, H * directions): dL/d outputs of the top layer, coming straight from the
+    loss at each step (e.g. the head's backward). None means the loss sees only the top layer's
+    last step, through a unit vector: L = u . h_T with u = 1/sqrt(H) (1, ..., 1), the cleanest
+    view of vanishing and exploding. dL/dh_t is the total: what reaches step t from above (the
+    loss, or the layer above) plus what flows back from step t+1.
+    """
+    _cell_kind(layer)
+    index = layer.num_layers - 1 if layer_index is None else _check_layer_index(layer,
+                                                                                layer_index)
+    return layer_gradient_norms(layer, x, d_outputs)[index]
 
 
 def spectral_radius(matrix: np.ndarray) -> float:
@@ -121,27 +215,26 @@ def spectral_radius(matrix: np.ndarray) -> float:
     return float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 
-def recurrent_spectral_radii(layer) -> dict[str, float]:
-    """rho of each H x H block of layer 0's W_hh: {'h'} for RNN, {'i','f','g','o'} for LSTM,
-    {'r','z','n'} for GRU (gate order as PyTorch stacks them)."""
+def recurrent_spectral_radii(layer, layer_index: int = 0) -> dict[str, float]:
+    """rho of each H x H block of W_hh (layer `layer_index`, forward direction): {'h'} for RNN,
+    {'i','f','g','o'} for LSTM, {'r','z','n'} for GRU (gate order as PyTorch stacks them)."""
     kind = _cell_kind(layer)
-    w_hh = _first_cell(layer)["weight_hh"]
+    w_hh = _cell(layer, _check_layer_index(layer, layer_index))["weight_hh"]
     H = w_hh.shape[1]
-    names = {"rnn": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}[kind]
+    names = GATE_NAMES[kind]
     return {name: spectral_radius(w_hh[k * H:(k + 1) * H]) for k, name in enumerate(names)}
 
 
-def gate_statistics(layer, x: np.ndarray, threshold: float = 0.05) -> dict[str, dict]:
+def gate_statistics(layer, x: np.ndarray, threshold: float = 0.05,
+                    layer_index: int = 0) -> dict[str, dict]:
     """For each gate (vanilla RNN: the hidden state h itself): per step, the mean activation and
     the fraction of units saturated, plus the overall saturated fraction.
 
     Sigmoid gates (i, f, o, r, z) count as saturated below threshold or above 1 - threshold;
     tanh outputs (g, n, h) beyond 1 - threshold in absolute value.
     Returns {gate: {'mean': (T,) list, 'saturated': (T,) list, 'saturated_overall': float}}."""
-    if not SATURATION_THRESHOLD[0] <= threshold <= SATURATION_THRESHOLD[1]:
-        raise ValueError(f"threshold must be in [{SATURATION_THRESHOLD[0]}, {SATURATION_THRESHOLD[1]}], "
-                         f"got {threshold}")
-    run = unroll(layer, x)
+    threshold = limits.check_real("threshold", threshold, SATURATION_THRESHOLD)
+    run = unroll(layer, x, layer_index)
     tanh_like = {"g", "n", "h"}
     stats = {}
     for name, values in run["gates"].items():
@@ -155,15 +248,14 @@ def gate_statistics(layer, x: np.ndarray, threshold: float = 0.05) -> dict[str, 
     return stats
 
 
-def hidden_trajectory(layer, x: np.ndarray, components: int = 2) -> dict:
+def hidden_trajectory(layer, x: np.ndarray, components: int = 2, layer_index: int = 0) -> dict:
     """Hidden states h_1..h_T and their projection on the top principal components.
 
     The components are those of all T * B states (centred); the projection (T, B, k) draws each
     sequence as a path. Returns {'h': (T, B, H), 'projection': (T, B, k),
     'explained_variance_ratio': (k,)} and, for an LSTM, 'c': (T, B, H)."""
-    if not 1 <= components <= MAX_COMPONENTS:
-        raise ValueError(f"components must be in [1, {MAX_COMPONENTS}], got {components}")
-    run = unroll(layer, x)
+    components = limits.check_index("components", components, 1, MAX_COMPONENTS)
+    run = unroll(layer, x, layer_index)
     h = run["h"]
     T, B, H = h.shape
     flat = h.reshape(T * B, H)
@@ -179,21 +271,32 @@ def hidden_trajectory(layer, x: np.ndarray, components: int = 2) -> dict:
     return out
 
 
+MAX_EXAMPLES = 256
+
+
 def analyse_run(run, n_examples: int = 8) -> dict:
-    """All of the above for a trainer run, on the first n_examples of its evaluation batch, with
-    the gradient norms of the task's own loss. JSON-able (plain lists and floats)."""
+    """All of the above for a trainer run, on the first n_examples (1..MAX_EXAMPLES) of its
+    evaluation batch, with the gradient norms of the task's own loss: 'gradient_norms' for the
+    top layer (which the head's gradient reaches directly), 'gradient_norms_by_layer' for every
+    layer, bottom first. Gates, trajectory and spectral radius are layer 0's. JSON-able."""
+    n_examples = limits.check_index("n_examples", n_examples, 1, MAX_EXAMPLES)
     model, batch = run.model, run.eval_data
-    n = max(1, min(n_examples, batch.inputs.shape[1]))
-    targets = batch.targets[:n] if model.many_to_one else batch.targets[:, :n]   # (B, ..) or (T, B, ..)
+    n = min(n_examples, batch.inputs.shape[1])
+    if model.many_to_one:
+        targets = batch.targets[:n]                                   # (B, ..)
+    else:
+        targets = batch.targets[:, :n]                                # (T, B, ..)
     sub = type(batch)(batch.inputs[:, :n], targets)
     scores = model.forward(sub.inputs)
     _, d_scores = run.task.loss(scores, sub)
     d_outputs, _ = model.backward_head(d_scores)
     x = model.embed(sub.inputs)
+    by_layer = layer_gradient_norms(model.rnn, x, d_outputs)
     trajectory = hidden_trajectory(model.rnn, x)
     return {
         "cell": run.config["cell"],
-        "gradient_norms": hidden_gradient_norms(model.rnn, x, d_outputs).tolist(),
+        "gradient_norms": by_layer[-1].tolist(),
+        "gradient_norms_by_layer": by_layer.tolist(),
         "gradient_norms_last_step": hidden_gradient_norms(model.rnn, x).tolist(),
         "spectral_radius": recurrent_spectral_radii(model.rnn),
         "gates": gate_statistics(model.rnn, x),

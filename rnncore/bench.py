@@ -1,6 +1,6 @@
 """Benchmark: forward + backward through time of RNN, LSTM and GRU, against torch.nn if present.
 
-    python -m rnncore.bench [--rounds 3] [--threads 2] [--torch-python PATH] [--seconds 0.4]
+    python -m rnncore.bench [--rounds 7] [--threads 2] [--torch-python PATH] [--seconds 0.25]
 
 Times one forward and one full backward (gradients of all parameters, the input and the initial
 state) in float32 at a teaching size (batch 16, 30 steps, input 8, hidden 32) and a larger one
@@ -8,7 +8,13 @@ state) in float32 at a teaching size (batch 16, 30 steps, input 8, hidden 32) an
 available, PyTorch's median on the CPU with the same number of threads and the ratio.
 
 Each library runs in its own worker process (their thread pools would fight over the cores in
-one), and the workers alternate for several rounds, so drift in the machine's speed hits both.
+one), and the workers alternate for several rounds (A B, B A, A B, ...), so drift in the
+machine's speed hits both. Every call is timed; the figure is the median over all rounds' calls,
+and the spread of the per-round medians is shown beside it, so an unsteady machine is visible.
+The load average is printed at the start and the end: another process busy on one of the two
+cores stalls every two-thread matrix product (a worker thread waits for its time slice), which
+can make either library several times slower, so figures taken with a load near 1 or above are
+flagged and are not worth comparing.
 PyTorch is looked for in --torch-python, else $RNNCORE_BENCH_TORCH, else the git-ignored
 `.bench-torch` interpreter beside the rnncore package, else this interpreter; without it the
 benchmark prints rnncore's figures alone. Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in the
@@ -41,14 +47,20 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # ---- workers: time one library, print one JSON line per (size, cell) ------------------------
 
+MIN_CALLS = 10       # per cell, size and round, however long a call takes
+BUSY_LOAD = 0.7      # 1-minute load average above which figures are flagged as untrustworthy
+
+
 def _time_calls(run, seconds):
     """Call run() for about `seconds` after a warm-up; return each call's time in seconds."""
+    for _ in range(3):   # first calls allocate buffers and warm caches
+        run()
     warm_until = time.perf_counter() + min(0.1, seconds / 4)
     while time.perf_counter() < warm_until:
         run()
     times = []
     stop = time.perf_counter() + seconds
-    while time.perf_counter() < stop or len(times) < 5:
+    while time.perf_counter() < stop or len(times) < MIN_CALLS:
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
@@ -105,6 +117,26 @@ def _worker(library, seconds, threads):
 
 # ---- the driver ----------------------------------------------------------------------------
 
+def _load_average():
+    """The 1-, 5- and 15-minute load averages, or None where the OS does not report them."""
+    try:
+        return os.getloadavg()
+    except (AttributeError, OSError):
+        return None
+
+
+def _format_load(load):
+    return "unknown" if load is None else " ".join(f"{value:.2f}" for value in load)
+
+
+def summarise(samples):
+    """Per-round call times [[s, ...], ...] -> (median of all calls, lowest and highest
+    per-round median), all in ms."""
+    every = [t for round_times in samples for t in round_times]
+    per_round = [statistics.median(round_times) for round_times in samples]
+    return (statistics.median(every) * 1e3, min(per_round) * 1e3, max(per_round) * 1e3)
+
+
 def _find_torch_python(explicit):
     candidates = [explicit, os.environ.get("RNNCORE_BENCH_TORCH"),
                   str(REPO_ROOT / ".bench-torch" / "bin" / "python"), sys.executable]
@@ -134,9 +166,9 @@ def _run_worker(python, library, seconds, threads):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="alternations of the workers")
+    parser.add_argument("--rounds", type=int, default=7, help="alternations of the workers")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=0.4,
+    parser.add_argument("--seconds", type=float, default=0.25,
                         help="timing per cell, size and round")
     parser.add_argument("--torch-python", help="an interpreter with torch installed")
     parser.add_argument("--no-torch", action="store_true", help="time rnncore alone")
@@ -148,40 +180,50 @@ def main(argv=None):
 
     import numpy as np
 
+    load_start = _load_average()
     torch_python, torch_version = (None, None) if args.no_torch else _find_torch_python(
         args.torch_python)
     libraries = ["numpy"] + (["torch"] if torch_python else [])
-    times = {}
+    samples = {}         # (library, size, cell) -> one list of call times per round
     for round_number in range(args.rounds):
         order = libraries if round_number % 2 == 0 else libraries[::-1]
         for library in order:
             python = sys.executable if library == "numpy" else torch_python
             for result in _run_worker(python, library, args.seconds, args.threads):
                 key = (library, result["size"], result["cell"])
-                times.setdefault(key, []).extend(result["times"])
+                samples.setdefault(key, []).append(result["times"])
+    load_end = _load_average()
 
-    print(f"rnncore benchmark: forward + backward through time, float32, {args.threads} threads, "
-          f"median over {args.rounds} alternating rounds of one process per library")
+    print(f"rnncore benchmark: forward + backward through time, float32, {args.threads} threads; "
+          f"{args.rounds} alternating rounds of one process per library, median of all calls "
+          f"[lowest-highest round median]")
+    print(f"load average (1, 5, 15 min): {_format_load(load_start)} at the start, "
+          f"{_format_load(load_end)} at the end")
+    if any(load is not None and load[0] > BUSY_LOAD for load in (load_start, load_end)):
+        print(f"warning: the machine was busy (1-minute load above {BUSY_LOAD}); other processes "
+              f"stall two-thread products, so these figures are not trustworthy. Re-run when "
+              f"it is quiet.")
     openblas = [name for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ]
     print(f"numpy {np.__version__}; "
           + (f"torch {torch_version} ({torch_python})" if torch_python else
              "PyTorch was not found (make .bench-torch, see rnncore/README.md): numpy figures only")
           + (f"; note: {' and '.join(openblas)} set, which slows OpenBLAS" if openblas else ""))
-    header = f"{'size':<30} {'cell':<5} {'rnncore':>10}"
+    header = f"{'size':<30} {'cell':<5} {'rnncore ms':>22}"
     if torch_python:
-        header += f" {'torch':>10} {'ratio':>7}  target"
+        header += f" {'torch ms':>22} {'ratio':>6}  target"
     print(header)
     for size, (batch, steps, inputs, hidden) in SIZES.items():
         label = f"{size} B={batch} T={steps} I={inputs} H={hidden}"
         for cell in CELLS:
-            ours = statistics.median(times[("numpy", size, cell)]) * 1e3
-            line = f"{label:<30} {cell:<5} {ours:>7.3f} ms"
+            ours, low, high = summarise(samples[("numpy", size, cell)])
+            line = f"{label:<30} {cell:<5} {ours:>7.3f} [{low:.3f}-{high:.3f}]".ljust(59)
             if torch_python:
-                theirs = statistics.median(times[("torch", size, cell)]) * 1e3
+                theirs, low, high = summarise(samples[("torch", size, cell)])
                 ratio = ours / theirs
                 target = TARGETS[(size, cell)]
                 verdict = "met" if ratio <= target else "missed"
-                line += f" {theirs:>7.3f} ms {ratio:>7.2f}  <= {target:g} {verdict}"
+                line += (f" {theirs:>7.3f} [{low:.3f}-{high:.3f}]".ljust(23)
+                         + f" {ratio:>6.2f}  <= {target:g} {verdict}")
             print(line)
     return 0
 

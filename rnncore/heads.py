@@ -10,21 +10,64 @@ Parameters are named as torch.nn.Linear: weight = W_y (O, H), bias = c (O,).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from . import limits
 from .initialization import make_rng, uniform_init
-from .layers import _load_into
+
+
+class LinearCache(NamedTuple):
+    h: np.ndarray
+    weight: np.ndarray
+
+
+def _check_h(h, in_features, dtype):
+    """h must be (T, B, in_features) or (B, in_features), T and B within the limits, finite."""
+    if not isinstance(h, np.ndarray) or h.ndim not in (2, 3):
+        shape = h.shape if isinstance(h, np.ndarray) else type(h).__name__
+        raise ValueError(f"h must be an array of shape (T, B, {in_features}) or "
+                         f"(B, {in_features}), got {shape}")
+    if h.ndim == 3:
+        limits.check_int("h seq_len (dimension 0)", h.shape[0], 1, limits.MAX_SEQ_LEN)
+    limits.check_int("h batch (dimension -2)", h.shape[-2], 1, limits.MAX_BATCH)
+    return limits.check_array("h", h, (None,) * (h.ndim - 1) + (in_features,), dtype)
 
 
 def linear_forward(h, weight, bias):
-    """y = h W_y^T + c over the last axis of h (..., H) -> (..., O); returns y and the cache."""
-    y = h @ weight.T + bias
-    return y, (h, weight)
+    """y = h W_y^T + c over the last axis of h (..., H) -> (..., O); returns y and the cache.
+
+    weight (O, H) and bias (O,) of one float dtype (float32 or float64), O <= MAX_OUTPUT_SIZE,
+    H <= MAX_HEAD_INPUT_SIZE; h (T, B, H) or (B, H) of the same dtype; all finite.
+    """
+    if not isinstance(weight, np.ndarray) or weight.ndim != 2:
+        raise ValueError(f"weight must be a 2-D array (out_features, in_features), got "
+                         f"{limits.describe(weight)}")
+    dtype = limits.check_dtype("weight dtype", weight.dtype)
+    O = limits.check_int("out_features (weight.shape[0])", weight.shape[0], 1,
+                         limits.MAX_OUTPUT_SIZE)
+    H = limits.check_int("in_features (weight.shape[1])", weight.shape[1], 1,
+                         limits.MAX_HEAD_INPUT_SIZE)
+    limits.check_array("weight", weight, (O, H), dtype)
+    limits.check_array("bias", bias, (O,), dtype)
+    _check_h(h, H, dtype)
+    return _linear_forward(h, weight, bias)
+
+
+def _linear_forward(h, weight, bias):
+    return h @ weight.T + bias, LinearCache(h, weight)
 
 
 def linear_backward(dy, cache):
     """Given dL/dy (..., O), return dh (..., H) and {weight: dW_y (O, H), bias: dc (O,)}."""
+    limits.check_cache("cache", cache, LinearCache, "linear_forward")
+    h, weight = cache
+    limits.check_array("dy", dy, h.shape[:-1] + (weight.shape[0],), h.dtype)
+    return _linear_backward(dy, cache)
+
+
+def _linear_backward(dy, cache):
     h, weight = cache
     h2 = h.reshape(-1, h.shape[-1])
     dy2 = dy.reshape(-1, dy.shape[-1])
@@ -64,19 +107,12 @@ class Linear:
 
     def load_state_dict(self, state: dict) -> None:
         """Copy weight and bias in place (names and shapes must match, values finite)."""
-        _load_into(self._params, state)
+        limits.load_parameters(self._params, state)
 
     def forward(self, h):
         """y = h W_y^T + c for h (T, B, in_features) or (B, in_features)."""
-        if not isinstance(h, np.ndarray) or h.ndim not in (2, 3):
-            shape = getattr(h, "shape", type(h).__name__)
-            raise ValueError(f"h must be an array of shape (T, B, {self.in_features}) or "
-                             f"(B, {self.in_features}), got {shape}")
-        limits.check_array("h", h, (None,) * (h.ndim - 1) + (self.in_features,), self.dtype)
-        if h.ndim == 3:
-            limits.check_int("h seq_len (dimension 0)", h.shape[0], 1, limits.MAX_SEQ_LEN)
-        limits.check_int("h batch (dimension -2)", h.shape[-2], 1, limits.MAX_BATCH)
-        y, self._cache = linear_forward(h, self._params["weight"], self._params["bias"])
+        _check_h(h, self.in_features, self.dtype)
+        y, self._cache = _linear_forward(h, self._params["weight"], self._params["bias"])
         return y
 
     def backward(self, dy):
@@ -85,7 +121,7 @@ class Linear:
             raise ValueError("backward() needs a forward() first")
         h = self._cache[0]
         limits.check_array("dy", dy, h.shape[:-1] + (self.out_features,), self.dtype)
-        return linear_backward(dy, self._cache)
+        return _linear_backward(dy, self._cache)
 
     def config(self) -> dict:
         return {"in_features": self.in_features, "out_features": self.out_features,

@@ -11,9 +11,10 @@ import math
 
 import numpy as np
 
-from .limits import check_int
+from .limits import check_dtype, check_int
 
 MAX_SEED = 2**32 - 1
+MAX_ELEMENTS = 4 * 1024 * 1024    # a (4*512, 1024) LSTM weight is 2 M entries; twice that
 
 
 def make_rng(seed=None, rng=None) -> np.random.Generator:
@@ -31,5 +32,14 @@ def make_rng(seed=None, rng=None) -> np.random.Generator:
 
 def uniform_init(rng: np.random.Generator, shape: tuple, fan: int, dtype) -> np.ndarray:
     """uniform(-1/sqrt(fan), 1/sqrt(fan)) of the given shape, drawn in float64, cast to dtype."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if not isinstance(shape, tuple) or not shape:
+        raise ValueError(f"shape must be a non-empty tuple of sizes, got {shape!r}")
+    shape = tuple(check_int(f"shape[{k}]", size, 1, MAX_ELEMENTS) for k, size in enumerate(shape))
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise ValueError(f"shape must hold at most {MAX_ELEMENTS} entries, got {shape}")
+    fan = check_int("fan", fan, 1, MAX_ELEMENTS)
+    dtype = check_dtype("dtype", dtype)
     bound = 1.0 / math.sqrt(fan)
     return rng.uniform(-bound, bound, size=shape).astype(dtype)

@@ -27,6 +27,7 @@ import numpy as np
 
 from . import limits
 from .bptt import gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from .bptt.layout import Workspace
 from .initialization import make_rng, uniform_init
 
 CELL_PARAMETERS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -57,6 +58,9 @@ class RecurrentLayer:
         for name, shape in self.parameter_shapes().items():
             self._params[name] = uniform_init(generator, shape, self.hidden_size, self.dtype)
         self._cache = None
+        # One Workspace per (layer, direction): the kernels' scratch buffers, reused from call to
+        # call (fresh multi-MB arrays cost a page fault per 4 KB; see rnncore/bptt/layout.py).
+        self._workspaces: dict[int, Workspace] = {}
 
     # ---- parameters -------------------------------------------------------------------------
 
@@ -116,7 +120,9 @@ class RecurrentLayer:
                 else:   # run on the time-reversed sequence, write outputs back in time order
                     sequence, out = layer_input[::-1], outputs[::-1, :, H:]
                 start = tuple(s[k] for s in initial)
-                end, cache = self._run_forward(sequence, start, self._cell(layer, direction), out)
+                workspace = self._workspaces.setdefault(k, Workspace())
+                end, cache = self._run_forward(sequence, start, self._cell(layer, direction), out,
+                                               workspace)
                 for buffer, value in zip(final, end):
                     buffer[k] = value
                 caches.append(cache)
@@ -206,7 +212,7 @@ class RecurrentLayer:
     def _state_part_names(self, name):
         return (name,)
 
-    def _run_forward(self, x, start, cell, out):
+    def _run_forward(self, x, start, cell, out, workspace):
         raise NotImplementedError
 
     def _run_backward(self, d_out, d_end, cache):
@@ -229,8 +235,9 @@ class RNN(RecurrentLayer):
     def config(self):
         return {**super().config(), "nonlinearity": self.nonlinearity}
 
-    def _run_forward(self, x, start, cell, out):
-        _, h_end, cache = rnn_forward(x, start[0], **cell, nonlinearity=self.nonlinearity, out=out)
+    def _run_forward(self, x, start, cell, out, workspace):
+        _, h_end, cache = rnn_forward(x, start[0], **cell, nonlinearity=self.nonlinearity, out=out,
+                                      workspace=workspace)
         return (h_end,), cache
 
     def _run_backward(self, d_out, d_end, cache):
@@ -260,8 +267,9 @@ class LSTM(RecurrentLayer):
     def _state_part_names(self, name):
         return (f"{name}[0] (h)", f"{name}[1] (c)")
 
-    def _run_forward(self, x, start, cell, out):
-        _, h_end, c_end, cache = lstm_forward(x, start[0], start[1], **cell, out=out)
+    def _run_forward(self, x, start, cell, out, workspace):
+        _, h_end, c_end, cache = lstm_forward(x, start[0], start[1], **cell, out=out,
+                                              workspace=workspace)
         return (h_end, c_end), cache
 
     def _run_backward(self, d_out, d_end, cache):
@@ -291,8 +299,9 @@ class GRU(RecurrentLayer):
     def config(self):
         return {**super().config(), "reset_after": self.reset_after}
 
-    def _run_forward(self, x, start, cell, out):
-        _, h_end, cache = gru_forward(x, start[0], **cell, reset_after=self.reset_after, out=out)
+    def _run_forward(self, x, start, cell, out, workspace):
+        _, h_end, cache = gru_forward(x, start[0], **cell, reset_after=self.reset_after, out=out,
+                                      workspace=workspace)
         return (h_end,), cache
 
     def _run_backward(self, d_out, d_end, cache):

@@ -25,36 +25,70 @@ DTYPES = (np.float32, np.float64)
 DTYPE_NAMES = ("float32", "float64")
 
 
+def describe(value) -> str:
+    """A short description of value for an error message (arrays by shape, not contents)."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    text = repr(value)
+    return text if len(text) <= 80 else f"a {type(value).__name__}"
+
+
 def check_int(name: str, value, low: int, high: int) -> int:
     """Return value as an int if it is an integer in [low, high], else raise ValueError."""
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {describe(value)}")
     if not low <= value <= high:
         raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
     return int(value)
 
 
 def check_choice(name: str, value, choices: tuple) -> object:
-    """Return value if it is one of choices, else raise ValueError listing them."""
-    if value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-    return value
+    """Return the choice equal to value (of the same type, so "tanh" but not an array holding
+    it), else raise ValueError listing them."""
+    for choice in choices:
+        if isinstance(value, type(choice)) and value == choice:
+            return choice
+    allowed = ", ".join(repr(c) for c in choices)
+    raise ValueError(f"{name} must be one of {allowed}, got {describe(value)}")
+
+
+def check_bool(name: str, value) -> bool:
+    """Return value as a bool if it is True or False (Python or NumPy), else raise ValueError.
+
+    Strings, numbers and None are refused: "no" would otherwise count as True.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {describe(value)}")
+    return bool(value)
 
 
 def check_dtype(name: str, dtype) -> np.dtype:
     """Return np.dtype(dtype) if it is float32 or float64, else raise ValueError."""
     try:
-        resolved = np.dtype(dtype)
-    except TypeError:
+        resolved = None if dtype is None else np.dtype(dtype)   # np.dtype(None) is float64
+    except (TypeError, ValueError, SyntaxError):
         resolved = None
     if resolved is None or resolved not in DTYPES:
-        raise ValueError(f"{name} must be one of float32, float64, got {dtype!r}")
+        raise ValueError(f"{name} must be one of float32, float64, got {describe(dtype)}")
     return resolved
 
 
+def check_finite(name: str, value: np.ndarray) -> np.ndarray:
+    """Raise ValueError unless every entry of the ndarray value is finite (no NaN, no ±inf).
+
+    One np.isfinite(...).all() pass; integer and boolean arrays are finite by construction.
+    """
+    if value.dtype.kind in "fc" and not np.isfinite(value).all():
+        bad = np.argwhere(~np.isfinite(value))[0]
+        where = f" at index {tuple(int(k) for k in bad)}" if value.ndim else ""
+        raise ValueError(f"{name} must contain only finite numbers (no NaN or inf), "
+                         f"got {value[tuple(bad)]}{where}")
+    return value
+
+
 def check_array(name: str, value, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """Check that value is an ndarray of the given shape and dtype and return it.
+    """Check that value is an ndarray of the given shape and dtype, with finite entries, and
+    return it.
 
     shape holds ints, or None for a dimension that was checked elsewhere. The message names what
     was expected, e.g. "x must have shape (T, 4, 8) ... got (30, 4, 7)".
@@ -69,7 +103,7 @@ def check_array(name: str, value, shape: tuple, dtype: np.dtype) -> np.ndarray:
         raise ValueError(f"{name} must have shape {wanted}, got {value.shape}")
     if value.dtype != dtype:
         raise ValueError(f"{name} must have dtype {np.dtype(dtype).name}, got {value.dtype.name}")
-    return value
+    return check_finite(name, value)
 
 
 def check_sequence(name: str, x, input_size: int, dtype: np.dtype) -> np.ndarray:
@@ -85,20 +119,27 @@ def check_sequence(name: str, x, input_size: int, dtype: np.dtype) -> np.ndarray
     return check_array(name, x, (None, None, input_size), dtype)
 
 
-def check_cell_arguments(x, states, weight_ih, weight_hh, bias_ih, bias_hh, gate_count):
-    """Check the arguments of a step function (x (B, I)) or sequence kernel (x (T, B, I)).
+def check_cell_arguments(x, states, weight_ih, weight_hh, bias_ih, bias_hh, gate_count,
+                         x_ndim=3):
+    """Check the arguments of a step function (x_ndim=2: x (B, I)) or a sequence kernel
+    (x_ndim=3, the default: x (T, B, I)).
 
     states: name -> array that must be (B, H). Weights must be (G*H, I) and (G*H, H), biases
-    (G*H,), with G = gate_count, and everything one float dtype. Returns that dtype.
+    (G*H,), with G = gate_count, and everything one float dtype with finite entries. Returns
+    that dtype.
     """
-    dtype = check_dtype("weight_hh dtype", getattr(weight_hh, "dtype", None))
+    if x_ndim not in (2, 3):
+        raise ValueError(f"x_ndim must be 2 (a step) or 3 (a sequence), got {describe(x_ndim)}")
     if not isinstance(weight_hh, np.ndarray) or weight_hh.ndim != 2:
-        raise ValueError(f"weight_hh must be a 2-D array ({gate_count}*H, H)")
+        raise ValueError(f"weight_hh must be a 2-D array ({gate_count}*H, H), got "
+                         f"{describe(weight_hh)}")
+    dtype = check_dtype("weight_hh dtype", weight_hh.dtype)
     H = check_int("hidden size (weight_hh.shape[1])", weight_hh.shape[1], 1, MAX_HIDDEN_SIZE)
     check_array("weight_hh", weight_hh, (gate_count * H, H), dtype)
-    if not isinstance(x, np.ndarray) or x.ndim not in (2, 3):
-        raise ValueError("x must be an array of shape (B, I) for one step or (T, B, I)")
-    if x.ndim == 3:
+    wanted = "(B, I) for one step" if x_ndim == 2 else "(T, B, I) (time-major) for a sequence"
+    if not isinstance(x, np.ndarray) or x.ndim != x_ndim:
+        raise ValueError(f"x must be an array of shape {wanted}, got {describe(x)}")
+    if x_ndim == 3:
         check_int("x seq_len (dimension 0)", x.shape[0], 1, MAX_SEQ_LEN)
     B = check_int("x batch (dimension -2)", x.shape[-2], 1, MAX_BATCH)
     I = check_int("x input size (dimension -1)", x.shape[-1], 1, MAX_INPUT_SIZE)
@@ -109,3 +150,59 @@ def check_cell_arguments(x, states, weight_ih, weight_hh, bias_ih, bias_hh, gate
     for name, state in states.items():
         check_array(name, state, (B, H), dtype)
     return dtype
+
+
+def check_cache(name: str, cache, cache_type: type, producer: str):
+    """Raise ValueError unless cache is the cache_type instance that `producer` returned."""
+    if not isinstance(cache, cache_type):
+        raise ValueError(f"{name} must be the cache returned by {producer}, got "
+                         f"{describe(cache)}")
+    return cache
+
+
+def check_parameter_value(name: str, value, shape: tuple, dtype) -> np.ndarray:
+    """Return value as a new array of the given shape and dtype, for copying into a parameter.
+
+    value may be any array-like of real numbers (a NumPy array, nested lists, a tensor's
+    .numpy()). Refused with ValueError naming `name`: non-numbers (strings, objects, ragged
+    lists), complex numbers (their imaginary part would be dropped), a different shape, and
+    values that are not finite *after* the cast to dtype (1e300 is finite in float64 but inf
+    in float32: the limit is ±3.4e38 for float32, ±1.8e308 for float64).
+    """
+    dtype = check_dtype(f"{name} dtype", dtype)
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be an array of numbers") from None
+    if array.dtype.kind == "c":
+        raise ValueError(f"{name} must be real numbers, got complex ({array.dtype.name}); "
+                         f"pass the real part explicitly if that is what you mean")
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be an array of numbers")
+    if array.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {array.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = array.astype(dtype)           # always a copy
+    if not np.isfinite(cast).all():
+        limit = float(np.finfo(dtype).max)
+        raise ValueError(f"{name} must contain only finite numbers within ±{limit:.3g} "
+                         f"(the range of {dtype.name})")
+    return cast
+
+
+def load_parameters(params: dict, state) -> None:
+    """Check `state` against `params` (same names; each value as check_parameter_value, with
+    the shape and dtype of its parameter), then copy every value in place. Nothing is written
+    unless every entry is good."""
+    if not isinstance(state, dict):
+        raise ValueError(f"state must be a dict of name -> array, got {type(state).__name__}")
+    missing = [name for name in params if name not in state]
+    unexpected = [name for name in state if name not in params]
+    if missing or unexpected:
+        raise ValueError(f"state names do not match the parameters: missing {missing}, "
+                         f"unexpected {unexpected}")
+    converted = {name: check_parameter_value(f"state[{name!r}]", state[name], target.shape,
+                                             target.dtype)
+                 for name, target in params.items()}
+    for name, value in converted.items():
+        np.copyto(params[name], value)

@@ -23,6 +23,8 @@ import numpy as np
 
 from . import training_limits as limits
 
+OPTIMIZER_STEP = (0, 10**9)             # the step count a loaded state may carry
+
 
 class Optimizer:
     """Base class: keeps the step count and one dict of arrays per slot (moment) name."""
@@ -46,7 +48,12 @@ class Optimizer:
         return arrays[name]
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """Update every parameter in place from its gradient (same keys, same shapes)."""
+        """Update every parameter in place from its gradient.
+
+        params: dict name -> floating-point ndarray; grads: the same names, each a finite
+        floating-point array of its parameter's shape. Everything is checked before anything
+        is updated, so a bad gradient leaves parameters, moments and step count untouched."""
+        check_params_and_grads(params, grads)
         self.step_count += 1
         for name, param in params.items():
             self._update(name, param, grads[name])
@@ -63,11 +70,63 @@ class Optimizer:
                           for slot, arrays in self.slots.items()}}
 
     def load_state_dict(self, state: dict) -> None:
+        """Load a state_dict(): {'name', 'step', 'slots': {slot: {param name: array}}}.
+
+        The step is an integer in OPTIMIZER_STEP; the slots must be exactly this optimiser's,
+        each holding finite floating-point arrays for the same parameter names (none at step 0,
+        when no moment exists yet). ValueError otherwise, and the optimiser is left unchanged."""
+        if not isinstance(state, dict):
+            raise ValueError(f"state must be a dict, got {type(state).__name__}")
+        missing = [key for key in ("name", "step", "slots") if key not in state]
+        if missing:
+            raise ValueError(f"optimizer state is missing {', '.join(missing)}")
         if state["name"] != self.name:
             raise ValueError(f"state is for optimizer {state['name']!r}, not {self.name!r}")
-        self.step_count = int(state["step"])
-        self.slots = {slot: {k: np.array(v) for k, v in state["slots"].get(slot, {}).items()}
-                      for slot in self.slot_names}
+        step = limits.check_int("optimizer step", state["step"], OPTIMIZER_STEP)
+        slots = state["slots"]
+        if not isinstance(slots, dict) or set(slots) != set(self.slot_names):
+            found = sorted(slots) if isinstance(slots, dict) else type(slots).__name__
+            raise ValueError(f"optimizer slots must be exactly {sorted(self.slot_names)}, "
+                             f"got {found}")
+        loaded: dict[str, dict[str, np.ndarray]] = {}
+        names = None
+        for slot in self.slot_names:
+            per_param = slots[slot]
+            if not isinstance(per_param, dict) or not all(isinstance(k, str) for k in per_param):
+                raise ValueError(f"optimizer slot {slot!r} must map parameter names to arrays")
+            if names is None:
+                names = set(per_param)
+            elif set(per_param) != names:
+                raise ValueError(f"optimizer slot {slot!r} has parameters {sorted(per_param)}, "
+                                 f"other slots {sorted(names)}")
+            loaded[slot] = {k: limits.check_floating_array(f"{slot}/{k}", v,
+                                                           allow_empty=True).copy()
+                            for k, v in per_param.items()}
+        if names is not None and bool(names) != (step > 0):
+            raise ValueError(f"optimizer at step {step} must have "
+                             f"{'moments for its parameters' if step else 'no moments yet'}")
+        self.step_count = step
+        self.slots = loaded
+
+
+def check_params_and_grads(params, grads) -> None:
+    """params and grads: dicts with the same names; each parameter a floating-point ndarray
+    (updated in place), each gradient a finite floating-point array of the same shape."""
+    if not isinstance(params, dict) or not isinstance(grads, dict):
+        raise ValueError("params and grads must be dicts name -> array")
+    missing = sorted(set(params) - set(grads), key=str)
+    extra = sorted(set(grads) - set(params), key=str)
+    if missing or extra:
+        raise ValueError(f"grads must have exactly the parameters' names: missing {missing}, "
+                         f"unexpected {extra}")
+    for name, param in params.items():
+        if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
+            raise ValueError(f"parameter {name!r} must be a floating-point ndarray")
+        grad = limits.check_floating_array(f"gradient of {name!r}", grads[name],
+                                           allow_empty=True)
+        if grad.shape != param.shape:
+            raise ValueError(f"gradient of {name!r} must have shape {param.shape}, "
+                             f"got {grad.shape}")
 
 
 class SGD(Optimizer):
@@ -129,10 +188,12 @@ class Adam(Optimizer):
     name = "adam"
     slot_names = ("exp_avg", "exp_avg_sq")
 
-    def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+    def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8):
         super().__init__(lr)
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        if not isinstance(betas, (tuple, list, np.ndarray)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), each in "
+                             f"{list(limits.ADAM_BETA)}, got {betas!r}")
         self.betas = (limits.check_real("beta1", betas[0], limits.ADAM_BETA),
                       limits.check_real("beta2", betas[1], limits.ADAM_BETA))
         self.eps = limits.check_real("eps", eps, limits.EPSILON)
@@ -159,6 +220,8 @@ OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Adagrad, Adam)}
 
 def make_optimizer(name: str, **hyperparameters) -> Optimizer:
     """make_optimizer('adam', lr=0.01) -> Adam(lr=0.01). Unknown names and keys raise ValueError."""
+    if not isinstance(name, str):
+        raise ValueError(f"optimizer must be one of {tuple(OPTIMIZERS)}, got {name!r}")
     limits.check_choice("optimizer", name, tuple(OPTIMIZERS))
     cls = OPTIMIZERS[name]
     try:
@@ -168,10 +231,12 @@ def make_optimizer(name: str, **hyperparameters) -> Optimizer:
 
 
 def optimizer_from_state(state: dict) -> Optimizer:
-    """Rebuild an optimiser from its state_dict()."""
+    """Rebuild an optimiser from its state_dict(); ValueError for anything malformed."""
+    if not isinstance(state, dict) or not isinstance(state.get("hyperparameters"), dict):
+        raise ValueError("state must be a dict with 'name', 'hyperparameters', 'step', 'slots'")
     hyper = dict(state["hyperparameters"])
-    if "betas" in hyper:
+    if isinstance(hyper.get("betas"), list):
         hyper["betas"] = tuple(hyper["betas"])
-    optimizer = make_optimizer(state["name"], **hyper)
+    optimizer = make_optimizer(state.get("name"), **hyper)
     optimizer.load_state_dict(state)
     return optimizer

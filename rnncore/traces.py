@@ -15,12 +15,13 @@ W_x = [W_xr; W_xz; W_xn] (3H, I), likewise W_h and the biases.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import limits
-from .activations import sigmoid
+from .activations import _sigmoid as sigmoid
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,11 @@ class Trace:
     entries: list[TraceEntry] = field(default_factory=list)
 
     def add(self, key, symbol, note, value):
-        self.entries.append(TraceEntry(key, symbol, note, np.asarray(value, dtype=np.float64)))
+        value = np.asarray(value, dtype=np.float64)
+        if not np.isfinite(value).all():     # finite inputs whose products overflow float64
+            raise ValueError(f"{key} overflowed to {value.tolist()}: the inputs are too large "
+                             f"for a worked example; use entries of moderate size")
+        self.entries.append(TraceEntry(key, symbol, note, value))
         return value
 
     def __getitem__(self, key) -> np.ndarray:
@@ -71,9 +76,19 @@ class Trace:
         }
 
 
+def _overflow_is_an_error(trace_function):
+    """Run a trace with NumPy's overflow warnings off: Trace.add raises ValueError instead."""
+    @functools.wraps(trace_function)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return trace_function(*args, **kwargs)
+    return wrapper
+
+
+@_overflow_is_an_error
 def rnn_step_trace(W_x, x, W_h, h_prev, b, nonlinearity="tanh", step=1) -> Trace:
     """h_t = f(W_x x_t + W_h h_{t-1} + b) for one vector x (I,), h_prev (H,); W_x (H, I), W_h (H, H)."""
-    limits.check_choice("nonlinearity", nonlinearity, limits.NONLINEARITIES)
+    nonlinearity = limits.check_choice("nonlinearity", nonlinearity, limits.NONLINEARITIES)
     step = limits.check_int("step", step, 1, limits.MAX_SEQ_LEN)
     x = _vector("x", x, limits.MAX_INPUT_SIZE)
     h_prev = _vector("h_prev", h_prev, limits.MAX_HIDDEN_SIZE)
@@ -92,6 +107,7 @@ def rnn_step_trace(W_x, x, W_h, h_prev, b, nonlinearity="tanh", step=1) -> Trace
     return trace
 
 
+@_overflow_is_an_error
 def lstm_step_trace(W_x, x, W_h, h_prev, c_prev, b, step=1) -> Trace:
     """One LSTM step (gates i, f, g, o stacked in W_x (4H, I), W_h (4H, H), b (4H,))."""
     step = limits.check_int("step", step, 1, limits.MAX_SEQ_LEN)
@@ -127,14 +143,14 @@ def lstm_step_trace(W_x, x, W_h, h_prev, c_prev, b, step=1) -> Trace:
     return trace
 
 
+@_overflow_is_an_error
 def gru_step_trace(W_x, x, W_h, h_prev, b_x, b_h=None, reset_after=True, step=1) -> Trace:
     """One GRU step (gates r, z, n stacked in W_x (3H, I), W_h (3H, H), b_x and b_h (3H,)).
 
     reset_after=True: n_t = tanh(W_xn x + b_xn + r ⊙ (W_hn h + b_hn)) (PyTorch);
     reset_after=False: n_t = tanh(W_xn x + b_xn + W_hn (r ⊙ h) + b_hn) (textbook).
     """
-    if not isinstance(reset_after, (bool, np.bool_)):
-        raise ValueError(f"reset_after must be True or False, got {reset_after!r}")
+    reset_after = limits.check_bool("reset_after", reset_after)
     step = limits.check_int("step", step, 1, limits.MAX_SEQ_LEN)
     x = _vector("x", x, limits.MAX_INPUT_SIZE)
     h_prev = _vector("h_prev", h_prev, limits.MAX_HIDDEN_SIZE)
@@ -183,9 +199,15 @@ def _steps(step):
 
 def _as_float64(name, value):
     try:
-        array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
+        raw = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name} must be numbers") from None
+    if raw.dtype.kind == "c":
+        raise ValueError(f"{name} must be real numbers, got complex")
+    if raw.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be numbers")
+    with np.errstate(over="ignore"):
+        array = raw.astype(np.float64)
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must contain only finite numbers")
     return array

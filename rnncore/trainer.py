@@ -19,8 +19,10 @@ generator's state, the step, the metric history) round-trips through ``to_bytes`
 nothing else influences a step. So on the same machine and library versions, a seed gives the
 same run to the bit however it is chunked into ``advance`` calls and save/load cycles.
 
-Divergence: a non-finite loss, gradient norm or evaluation stops the run with status
-'diverged' and a message; the non-finite numbers never enter the history.
+Divergence: a non-finite loss, gradient norm or evaluation, a loss that explodes (above
+max(LOSS_EXPLOSION_FACTOR x the step-0 evaluation loss, LOSS_EXPLOSION_FLOOR)), or one that
+thrashes (mean over THRASH_WINDOW steps above THRASH_FACTOR x that loss) stops the run with
+status 'diverged' and a message; the offending numbers never enter the history.
 
 The bytes are a zip of .npy arrays (numpy's .npz, read with allow_pickle=False) plus one JSON
 document for the scalars: no pickle, so loading a stored run cannot execute code.
@@ -31,8 +33,10 @@ from __future__ import annotations
 import io
 import json
 import math
+import struct
 import time
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -44,12 +48,25 @@ from .tasks import Task, get_task
 FORMAT = "rnncore-run"
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024            # refuse to parse anything larger
+MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024   # sum of the entries' declared sizes
+MAX_ENTRIES = 4_096                     # arrays in one saved run
+MAX_META_BYTES = 1024 * 1024            # the JSON document
+MAX_MESSAGE = 1_000                     # characters of a status message
 
 READY, TRAINING, FINISHED, DIVERGED = "ready", "training", "finished", "diverged"
 STATUSES = (READY, TRAINING, FINISHED, DIVERGED)
 
 DATA_STREAM, EVAL_STREAM = 1, 2          # independent random streams derived from the seed
 TRAIN_KEYS = ("loss", "grad_norm", "grad_norm_clipped")
+# Divergence although finite: a training loss above max(FACTOR x the step-0 evaluation loss,
+# FLOOR). Thrashing at a huge learning rate stays finite for a long time before (if ever) it
+# overflows; this reports it as divergence instead of letting the run "finish".
+LOSS_EXPLOSION_FACTOR = 1e3
+LOSS_EXPLOSION_FLOOR = 1e6
+# ... and thrashing: the mean training loss over the last THRASH_WINDOW steps above
+# THRASH_FACTOR x the step-0 evaluation loss (a huge learning rate bouncing around, finite).
+THRASH_FACTOR = 10.0
+THRASH_WINDOW = 25
 
 
 def _optimizer_for(config: dict) -> Optimizer:
@@ -71,7 +88,8 @@ class Trainer:
         self.model = task.build_model(self.config, self.seed)
         self.optimizer = _optimizer_for(self.config)
         self.rng = np.random.default_rng([self.seed, DATA_STREAM])
-        self.eval_data = task.eval_batch(self.config, np.random.default_rng([self.seed, EVAL_STREAM]))
+        self.eval_data = task.eval_batch(self.config,
+                                         np.random.default_rng([self.seed, EVAL_STREAM]))
         self.step = 0
         self.status = READY
         self.message = ""
@@ -114,6 +132,18 @@ class Trainer:
         loss, grads = self.task.loss_and_grads(self.model, batch, config)
         if not math.isfinite(loss):
             return self._diverge(f"the loss became {loss} at step {self.step + 1}")
+        limit = self.loss_explosion_limit()
+        if loss > limit:
+            return self._diverge(f"the loss exploded to {loss:.4g} at step {self.step + 1}, "
+                                 f"above {limit:.4g} (max({LOSS_EXPLOSION_FACTOR:g} x the "
+                                 f"starting evaluation loss, {LOSS_EXPLOSION_FLOOR:g}))")
+        recent = self.history["loss"][-(THRASH_WINDOW - 1):] + [loss]
+        start = self.history.get("eval_loss") or [math.inf]
+        if len(recent) == THRASH_WINDOW and np.mean(recent) > THRASH_FACTOR * start[0]:
+            return self._diverge(f"the loss thrashed: its mean over steps "
+                                 f"{self.step + 2 - THRASH_WINDOW}-{self.step + 1} is "
+                                 f"{np.mean(recent):.4g}, over {THRASH_FACTOR:g} x the starting "
+                                 f"evaluation loss {start[0]:.4g}")
         if config["clip"] == "norm":
             norm, clipped = clip_grad_norm(grads, config["clip_value"])
         elif config["clip"] == "value":
@@ -133,6 +163,12 @@ class Trainer:
             return
         self.status = FINISHED if self.step >= config["max_steps"] else TRAINING
 
+    def loss_explosion_limit(self) -> float:
+        """The loss above which training counts as diverged although still finite:
+        max(LOSS_EXPLOSION_FACTOR x the evaluation loss at step 0, LOSS_EXPLOSION_FLOOR)."""
+        start = self.history.get("eval_loss") or [0.0]
+        return max(LOSS_EXPLOSION_FACTOR * start[0], LOSS_EXPLOSION_FLOOR)
+
     def evaluate(self) -> dict[str, float]:
         """The task's metrics on the run's fixed evaluation batch."""
         return self.task.evaluate(self.model, self.eval_data, self.config)
@@ -143,6 +179,9 @@ class Trainer:
         bad = [k for k, v in metrics.items() if not math.isfinite(v)]
         if bad:
             return self._diverge(f"{bad[0]} became {metrics[bad[0]]} at step {self.step}")
+        if self.history.get("eval_loss") and metrics["eval_loss"] > self.loss_explosion_limit():
+            return self._diverge(f"eval_loss exploded to {metrics['eval_loss']:.4g} at step "
+                                 f"{self.step}, above {self.loss_explosion_limit():.4g}")
         self.history["eval_step"].append(float(self.step))
         for key, value in metrics.items():
             self.history.setdefault(key, []).append(float(value))
@@ -190,34 +229,210 @@ class Trainer:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> "Trainer":
-        """Rebuild a run saved by to_bytes. Malformed bytes raise ValueError."""
-        if not isinstance(blob, (bytes, bytearray, memoryview)) or len(blob) > MAX_BYTES:
-            raise ValueError("a saved run must be bytes of at most 64 MiB")
-        try:
-            with np.load(io.BytesIO(bytes(blob)), allow_pickle=False) as archive:
-                arrays = {name: archive[name] for name in archive.files}
-            meta = json.loads(arrays.pop("meta").tobytes().decode())
-        except (ValueError, OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as error:
-            raise ValueError(f"not a saved rnncore run: {error}") from None
-        if meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
-            raise ValueError(f"not a saved rnncore run of format version {FORMAT_VERSION}")
-
+        """Rebuild a run saved by to_bytes. Anything else raises ValueError (never another
+        exception): the archive's sizes and every .npy header are checked before any data is
+        read, and every array's name, shape, dtype and values against a freshly built run of
+        the saved task and configuration."""
+        if not isinstance(blob, (bytes, bytearray, memoryview)):
+            raise ValueError(f"a saved run must be bytes, got {type(blob).__name__}")
+        if len(blob) > MAX_BYTES:
+            raise ValueError(f"a saved run must be at most {MAX_BYTES} bytes, got {len(blob)}")
+        arrays = _read_npz(bytes(blob))
+        meta = _read_meta(arrays.pop("meta", None))
         run = cls(get_task(meta["task"]), meta["config"], meta["seed"])
-        run.model.load_state_dict({k[len("param/"):]: v for k, v in arrays.items()
-                                   if k.startswith("param/")})
-        slots: dict[str, dict[str, np.ndarray]] = {}
-        for key, value in arrays.items():
-            if key.startswith("optim/"):
-                _, slot, name = key.split("/", 2)
-                slots.setdefault(slot, {})[name] = value
-        run.optimizer.load_state_dict({**meta["optimizer"], "slots": slots})
-        run.rng.bit_generator.state = meta["rng"]
-        run.step = int(meta["step"])
-        if meta["status"] not in STATUSES:
-            raise ValueError(f"unknown status {meta['status']!r}")
-        run.status, run.message = meta["status"], meta["message"]
-        run.history = {key: arrays[f"history/{key}"].tolist() for key in meta["history_keys"]}
+        if meta["config"] != run.config:
+            raise ValueError("saved config is not a complete, validated configuration")
+        run._load_state(meta, arrays)
         return run
+
+    def _load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Check the saved state against this fresh run's shapes, then install it."""
+        config = self.config
+        step = limits.check_int("step", meta["step"], (0, config["max_steps"]))
+        status = meta["status"]
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+        expected_status = (READY if step == 0 else
+                           FINISHED if step == config["max_steps"] else TRAINING)
+        if status != DIVERGED and status != expected_status:
+            raise ValueError(f"status {status!r} does not fit step {step} of "
+                             f"{config['max_steps']}")
+        message = meta["message"]
+        if not isinstance(message, str) or len(message) > MAX_MESSAGE or (
+                bool(message) != (status == DIVERGED)):
+            raise ValueError("message must be a short text, present only for a diverged run")
+
+        # parameters
+        params = self.model.state_dict()
+        optimizer = self.optimizer
+        expected = {f"param/{name}": value for name, value in params.items()}
+        slot_params = self.model.parameters() if step else {}
+        for slot in optimizer.slot_names:
+            expected.update({f"optim/{slot}/{name}": value for name, value in slot_params.items()})
+        history_keys = meta["history_keys"]
+        metric_keys = list(self.task.metric_names)
+        allowed = [list(TRAIN_KEYS) + ["eval_step"] + metric_keys,
+                   list(TRAIN_KEYS) + ["eval_step"]]
+        if history_keys not in allowed:
+            raise ValueError(f"history_keys must be {allowed[0]}, got {history_keys!r}")
+        eval_steps = _expected_eval_steps(step, config)
+        if len(history_keys) == len(allowed[1]):
+            # no metric was ever recorded: the first evaluation (at step 0) diverged
+            if status != DIVERGED or step != 0:
+                raise ValueError("history must hold the task's metrics")
+            n_evals = 0
+        else:
+            saved_evals = arrays.get("history/eval_step")
+            n_saved = saved_evals.shape[0] if saved_evals is not None and saved_evals.ndim else -1
+            n_evals = len(eval_steps)
+            # a run that diverged at an evaluation did not record it
+            if (status == DIVERGED and n_evals > 1 and eval_steps[-1] == step
+                    and n_saved == n_evals - 1):
+                n_evals -= 1
+        for key in history_keys:
+            length = step if key in TRAIN_KEYS else n_evals
+            expected[f"history/{key}"] = np.zeros(length, dtype=np.float64)
+        if set(arrays) != set(expected):
+            raise ValueError(f"saved arrays must be exactly {sorted(expected)}; missing "
+                             f"{sorted(set(expected) - set(arrays))}, unexpected "
+                             f"{sorted(set(arrays) - set(expected))}")
+        for name, like in expected.items():
+            _check_like(name, arrays[name], like)
+
+        history = {key: arrays[f"history/{key}"].tolist() for key in history_keys}
+        if history["eval_step"] != [float(k) for k in eval_steps[:n_evals]]:
+            raise ValueError(f"history/eval_step must be {eval_steps[:n_evals]}")
+        for key in ("grad_norm", "grad_norm_clipped"):
+            if any(v < 0 for v in history[key]):
+                raise ValueError(f"history/{key} must be >= 0")
+
+        # optimiser
+        saved = meta["optimizer"]
+        if (not isinstance(saved, dict) or set(saved) != {"name", "step", "hyperparameters"}
+                or saved["name"] != optimizer.name
+                or saved["hyperparameters"] != optimizer.hyperparameters()):
+            raise ValueError("saved optimizer does not match the configuration")
+        if isinstance(saved["step"], bool) or saved["step"] != step:
+            raise ValueError(f"optimizer step must equal the run's step {step}, "
+                             f"got {saved['step']!r}")
+        slots = {slot: {name: arrays[f"optim/{slot}/{name}"] for name in slot_params}
+                 for slot in optimizer.slot_names}
+        rng_state = meta["rng"]
+        if not (isinstance(rng_state, dict)
+                and rng_state.get("bit_generator")
+                == self.rng.bit_generator.state["bit_generator"]):
+            raise ValueError("rng must be a saved PCG64 state")
+        try:
+            self.rng.bit_generator.state = rng_state
+        except (TypeError, KeyError, ValueError, OverflowError) as error:
+            raise ValueError(f"rng is not a valid generator state: {error}") from None
+        optimizer.load_state_dict({"name": saved["name"], "step": step, "slots": slots})
+        self.model.load_state_dict({name[len("param/"):]: arrays[name] for name in arrays
+                                    if name.startswith("param/")})
+        self.step, self.status, self.message, self.history = step, status, message, history
+
+
+def _expected_eval_steps(step: int, config: dict) -> list[int]:
+    """The steps at which a run that reached `step` was evaluated: 0, every eval_every, and
+    max_steps."""
+    every, last = config["eval_every"], config["max_steps"]
+    return [0] + [k for k in range(every, step + 1, every)] + (
+        [last] if step == last and last % every else [])
+
+
+def _check_like(name: str, array: np.ndarray, like: np.ndarray) -> None:
+    if array.shape != like.shape or array.dtype != like.dtype:
+        raise ValueError(f"{name} must have shape {like.shape} and dtype {like.dtype}, "
+                         f"got {array.shape} {array.dtype}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite")
+
+
+META_KEYS = {"format", "version", "numpy", "task", "config", "seed", "step", "status",
+             "message", "rng", "optimizer", "history_keys"}
+
+
+def _read_meta(array) -> dict:
+    """The JSON document of a saved run, with its keys and their types checked."""
+    if array is None or array.dtype != np.uint8 or array.ndim != 1 or array.size > MAX_META_BYTES:
+        raise ValueError("not a saved rnncore run: meta must be a 1-D uint8 array of JSON")
+    try:
+        meta = json.loads(array.tobytes().decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise ValueError(f"not a saved rnncore run: bad meta ({error})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError("not a saved rnncore run")
+    if meta.get("version") != FORMAT_VERSION or isinstance(meta.get("version"), bool):
+        raise ValueError(f"not a saved rnncore run of format version {FORMAT_VERSION}")
+    if set(meta) != META_KEYS:
+        raise ValueError(f"saved run meta must have keys {sorted(META_KEYS)}, got {sorted(meta)}")
+    types = {"task": str, "config": dict, "status": str, "message": str, "rng": dict,
+             "optimizer": dict, "history_keys": list, "numpy": str}
+    for key, kind in types.items():
+        if not isinstance(meta[key], kind):
+            raise ValueError(f"saved run meta {key!r} must be a {kind.__name__}")
+    if isinstance(meta["step"], bool) or not isinstance(meta["step"], int):
+        raise ValueError(f"step must be an integer, got {meta['step']!r}")
+    if not all(isinstance(k, str) for k in meta["history_keys"]):
+        raise ValueError("history_keys must be a list of names")
+    return meta
+
+
+def _read_npz(blob: bytes) -> dict[str, np.ndarray]:
+    """The arrays of a .npz blob, read without np.load: the zip's declared sizes and each .npy
+    header (dtype, shape) are checked before any array data is decompressed, so a zip bomb or a
+    header announcing a huge array is refused without allocating it."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(blob))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            IndexError, KeyError, struct.error, UnicodeDecodeError, NotImplementedError) as error:
+        raise ValueError(f"not a saved rnncore run: {error}") from None
+    with archive:
+        if len(infos) > MAX_ENTRIES:
+            raise ValueError(f"not a saved rnncore run: more than {MAX_ENTRIES} entries")
+        names = [info.filename for info in infos]
+        if len(set(names)) != len(names) or not all(n.endswith(".npy") for n in names):
+            raise ValueError("not a saved rnncore run: entries must be distinct .npy files")
+        if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
+            raise ValueError(f"not a saved rnncore run: more than {MAX_UNCOMPRESSED_BYTES} "
+                             f"bytes uncompressed")
+        arrays = {}
+        for info in infos:
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise ValueError("not a saved rnncore run: unsupported compression")
+            try:
+                arrays[info.filename[:-4]] = _read_npy(archive, info)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error, struct.error,
+                    UnicodeDecodeError, NotImplementedError, RuntimeError, TypeError,
+                    SyntaxError, IndexError, KeyError, OverflowError, ValueError) as error:
+                raise ValueError(f"not a saved rnncore run: {info.filename}: {error}") from None
+    return arrays
+
+
+def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    with archive.open(info) as entry:
+        version = np.lib.format.read_magic(entry)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(entry)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(entry)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+        if dtype.hasobject or dtype.kind not in "uif" or dtype.fields is not None:
+            raise ValueError(f"dtype {dtype} is not a plain number type")
+        if not isinstance(shape, tuple) or not all(
+                isinstance(n, int) and 0 <= n <= MAX_UNCOMPRESSED_BYTES for n in shape):
+            raise ValueError(f"bad shape {shape!r}")
+        n_bytes = math.prod(shape) * dtype.itemsize
+        if n_bytes > info.file_size:            # the header promises more than the entry holds
+            raise ValueError(f"header shape {shape} needs {n_bytes} bytes, the entry has "
+                             f"{info.file_size}")
+        data = entry.read(n_bytes)
+        if len(data) != n_bytes or entry.read(1):
+            raise ValueError("data length does not match the header")
+    array = np.frombuffer(data, dtype=dtype)
+    return array.reshape(shape, order="F" if fortran else "C").copy()
 
 
 def _write_npz(arrays: dict[str, np.ndarray]) -> bytes:

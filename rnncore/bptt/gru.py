@@ -3,7 +3,7 @@
 Equations in cells/gru.py (gates r, z, n; PyTorch's n_t = tanh(W_xn x + b_xn + r ⊙ (W_hn h + b_hn))
 by default, the textbook W_hn (r ⊙ h) with reset_after=False; h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}).
 Arranged for speed as bptt/rnn.py and bptt/lstm.py: columns, one product for all steps' inputs,
-preallocated buffers, σ(a) = 1 / (1 + e^{-a}) with the r and z weight rows negated once, and the
+buffers reused between calls, σ(a) = 1 / (1 + e^{-a}) with the r and z weight rows negated once, and the
 backward loop reduced to products with factors computed for all steps beforehand:
 
     da_n = dh ⊙ [(1 - z) tanh'(n)],   da_z = dh ⊙ [(h_{t-1} - n) σ'(z)]
@@ -18,23 +18,28 @@ from typing import NamedTuple
 import numpy as np
 
 from ..limits import check_cell_arguments
-from .layout import check_gradients, columns, input_terms, weight_and_input_gradients
+from .layout import (Workspace, check_gradients, columns, hidden_gradient, input_gradients,
+                     input_terms, inputs_with_ones, rows, start_column, step_major)
 
 
 class GRUCache(NamedTuple):
-    x2: np.ndarray          # (T*B, I)
+    xa: np.ndarray          # (T, I+1, B) inputs as columns plus a row of ones
     hs: np.ndarray          # (T+1, H, B) hidden states as columns; hs[0] = h_0
     gates: np.ndarray       # (T, 3H, B) activated r, z, n
     hidden_n: np.ndarray    # (T, H, B) W_hn h_{t-1} + b_hn (reset_after) or r ⊙ h_{t-1} (not)
     weight_ih: np.ndarray   # (3H, I), order r, z, n
     weight_hh: np.ndarray   # (3H, H)
     reset_after: bool
+    workspace: Workspace
 
 
-def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True, out=None):
+def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True, out=None,
+                workspace=None):
     """Run the GRU over x (T, B, I) from h0 (B, H).
 
     Returns outputs (T, B, H) (written into `out` if given), h_T (B, H) and the cache.
+    `workspace` (a layout.Workspace) lends the scratch buffers; the cache refers to them, so it
+    is valid until the next call with the same workspace.
     """
     check_cell_arguments(x, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh, 3)
     T, B, I = x.shape
@@ -51,15 +56,17 @@ def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True,
     b[:outside] += bias_hh[:outside]
     b *= sign[:, 0]
     b_hn = bias_hh[2 * H:, None]
-    x2 = x.reshape(T * B, I)
-    gates = input_terms(x2, w_ih, b, T)                  # (T, 3H, B)
-    hs = np.empty((T + 1, H, B), dtype)
+    ws = Workspace() if workspace is None else workspace
+    xa = inputs_with_ones(x, ws)
+    gates = input_terms(xa, w_ih, b, ws.get("gates", (T, 3 * H, B), dtype))     # (T, 3H, B)
+    hs = ws.get("hs", (T + 1, H, B), dtype)
     hs[0] = h0.T
-    hidden_n = np.empty((T, H, B), dtype)
-    w_h = np.empty((3 * H, B), dtype)
+    hidden_n = ws.get("hidden_n", (T, H, B), dtype)
+    w_h = ws.get("w_h", (3 * H, B), dtype)
     w_h_rz = w_h[:2 * H]
-    tmp = np.empty((H, B), dtype)
+    tmp = ws.get("tmp", (H, B), dtype)
     w_hh_rz, w_hh_n = w_hh[:2 * H], w_hh[2 * H:]
+    one = np.ones((), dtype)            # a 0-d array: NumPy converts a Python float every call
     with np.errstate(over="ignore"):                    # e^{-a} = inf gives σ = 1/inf = 0
         for t in range(T):
             a, h_prev, h, hn = gates[t], hs[t], hs[t + 1], hidden_n[t]
@@ -70,7 +77,7 @@ def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True,
                 np.matmul(w_hh_rz, h_prev, out=w_h_rz)
             np.add(rz, w_h_rz, out=rz)
             np.exp(rz, out=rz)
-            np.add(rz, 1.0, out=rz)
+            np.add(rz, one, out=rz)
             np.reciprocal(rz, out=rz)
             if reset_after:
                 np.add(w_h[2 * H:], b_hn, out=hn)        # W_hn h_{t-1} + b_hn
@@ -83,10 +90,8 @@ def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True,
             np.subtract(h_prev, n, out=h)                # h = n + z ⊙ (h_{t-1} - n)
             np.multiply(h, z, out=h)
             np.add(h, n, out=h)
-    if out is None:
-        out = np.empty((T, B, H), dtype)
-    np.copyto(out, hs[1:].transpose(0, 2, 1))
-    cache = GRUCache(x2, hs, gates, hidden_n, weight_ih, weight_hh, reset_after)
+    out = rows(hs[1:], out)
+    cache = GRUCache(xa, hs, gates, hidden_n, weight_ih, weight_hh, reset_after, ws)
     return out, hs[T].T.copy(), cache
 
 
@@ -100,45 +105,56 @@ def gru_backward(d_outputs, d_hT, cache):
     check_gradients(d_outputs, {"d_hT": d_hT}, T1 - 1, B, H, cache.hs.dtype)
     if not cache.reset_after:
         return _gru_backward_reset_before(d_outputs, d_hT, cache)
-    x2, hs, gates, hidden_n, weight_ih, weight_hh, _ = cache
+    xa, hs, gates, hidden_n, weight_ih, weight_hh, _, ws = cache
     T1, H, B = hs.shape
     T = T1 - 1
     dtype = hs.dtype
     r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
     h_prev = hs[:T]
+    one = np.ones((), dtype)
     # da holds per step the blocks [n (input side), z, r, n (hidden side)]: the input side's
     # gradient is blocks 0:3 and the hidden side's 1:4, and each step fills two blocks with one
-    # broadcast product.
-    n_z_factors = np.empty((T, 2, H, B), dtype)
-    np.multiply(1.0 - z, 1.0 - n * n, out=n_z_factors[:, 0])
-    np.multiply(h_prev - n, z * (1.0 - z), out=n_z_factors[:, 1])
-    r_hn_factors = np.empty((T, 2, H, B), dtype)
-    np.multiply(hidden_n, r * (1.0 - r), out=r_hn_factors[:, 0])
+    # broadcast product. Factors: [(1 - z) tanh'(n), (h_{t-1} - n) σ'(z)] multiply dh and
+    # [(W_hn h + b_hn) σ'(r), r] multiply da_n.
+    n_z_factors = ws.get("n_z_factors", (T, 2, H, B), dtype)
+    r_hn_factors = ws.get("r_hn_factors", (T, 2, H, B), dtype)
+    tmp = ws.get("factor_tmp", (T, H, B), dtype)
+    _sigmoid_derivative(z, tmp, one)
+    np.subtract(h_prev, n, out=n_z_factors[:, 1])
+    np.multiply(n_z_factors[:, 1], tmp, out=n_z_factors[:, 1])
+    np.multiply(n, n, out=tmp)
+    np.subtract(one, tmp, out=tmp)
+    np.subtract(one, z, out=n_z_factors[:, 0])
+    np.multiply(n_z_factors[:, 0], tmp, out=n_z_factors[:, 0])
+    _sigmoid_derivative(r, tmp, one)
+    np.multiply(hidden_n, tmp, out=r_hn_factors[:, 0])
     r_hn_factors[:, 1] = r
-    da = np.empty((T, 4, H, B), dtype)
+    da = ws.get("da", (T, 4, H, B), dtype)
     zrn = np.r_[H:2 * H, 0:H, 2 * H:3 * H]
     weight_hh_zrn_T = weight_hh[zrn].T
 
-    dh = np.zeros((H, B), dtype) if d_hT is None else np.array(d_hT.T, order="C")
-    d_out_steps = columns(d_outputs)
-    through_w = np.empty((H, B), dtype)
+    dh = start_column(d_hT, (H, B), dtype)
+    d_out = columns(d_outputs, ws)
+    through_w = ws.get("through_w", (H, B), dtype)
+    add, multiply, matmul = np.add, np.multiply, np.matmul
     for t in range(T - 1, -1, -1):
-        if d_out_steps is not None:
-            np.add(dh, d_out_steps[t], out=dh)
+        if d_out is not None:
+            add(dh, d_out[t], dh)
         da_t = da[t]
-        np.multiply(dh, n_z_factors[t], out=da_t[0:2])                # da_n, da_z
-        np.multiply(da_t[0], r_hn_factors[t], out=da_t[2:4])          # da_r, d(W_hn h + b_hn)
-        np.matmul(weight_hh_zrn_T, da_t[1:4].reshape(3 * H, B), out=through_w)
-        np.multiply(dh, z[t], out=dh)
-        np.add(dh, through_w, out=dh)                                # dh_{t-1}
+        multiply(dh, n_z_factors[t], da_t[0:2])                # da_n, da_z
+        multiply(da_t[0], r_hn_factors[t], da_t[2:4])          # da_r, d(W_hn h + b_hn)
+        matmul(weight_hh_zrn_T, da_t[1:4].reshape(3 * H, B), out=through_w)
+        multiply(dh, z[t], dh)
+        add(dh, through_w, dh)                                 # dh_{t-1}
     from_nzr = np.r_[2 * H:3 * H, H:2 * H, 0:H]
     from_zrn = np.r_[H:2 * H, 0:H, 2 * H:3 * H]
     input_side = da[:, 0:3].reshape(T, 3 * H, B)          # rows n, z, r
     hidden_side = da[:, 1:4].reshape(T, 3 * H, B)         # rows z, r, n
-    weight_ih_grad, _, bias_ih_grad, dx = weight_and_input_gradients(
-        input_side, x2, h_prev, weight_ih[from_nzr])
-    _, weight_hh_grad, bias_hh_grad, _ = weight_and_input_gradients(
-        hidden_side, None, h_prev, None)
+    weight_ih_grad, bias_ih_grad, dx, _ = input_gradients(
+        input_side, xa, weight_ih[from_nzr], ws)
+    hidden2 = step_major(hidden_side, "hidden_side_step_major", ws)
+    weight_hh_grad = hidden_gradient(hidden2, h_prev, ws)
+    bias_hh_grad = hidden2.sum(axis=1)
     grads = {
         "weight_ih": weight_ih_grad[from_nzr],
         "weight_hh": weight_hh_grad[from_zrn],
@@ -155,24 +171,33 @@ def _gru_backward_reset_before(d_outputs, d_hT, cache):
         d(r ⊙ h) = W_hn^T da_n,  da_r = d(r ⊙ h) ⊙ [h_{t-1} σ'(r)],
         dh_{t-1} = dh ⊙ z + d(r ⊙ h) ⊙ r + W_h[r,z]^T [da_r; da_z].
     """
-    x2, hs, gates, r_h, weight_ih, weight_hh, _ = cache
+    xa, hs, gates, r_h, weight_ih, weight_hh, _, ws = cache
     T1, H, B = hs.shape
     T = T1 - 1
     dtype = hs.dtype
     r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
     h_prev = hs[:T]
-    z_n_factors = np.empty((T, 2, H, B), dtype)
-    np.multiply(h_prev - n, z * (1.0 - z), out=z_n_factors[:, 0])
-    np.multiply(1.0 - z, 1.0 - n * n, out=z_n_factors[:, 1])
-    r_factor = h_prev * r * (1.0 - r)
-    da = np.empty((T, 3, H, B), dtype)
+    one = np.ones((), dtype)
+    z_n_factors = ws.get("z_n_factors", (T, 2, H, B), dtype)
+    tmp = ws.get("factor_tmp", (T, H, B), dtype)
+    _sigmoid_derivative(z, tmp, one)
+    np.subtract(h_prev, n, out=z_n_factors[:, 0])
+    np.multiply(z_n_factors[:, 0], tmp, out=z_n_factors[:, 0])
+    np.multiply(n, n, out=tmp)
+    np.subtract(one, tmp, out=tmp)
+    np.subtract(one, z, out=z_n_factors[:, 1])
+    np.multiply(z_n_factors[:, 1], tmp, out=z_n_factors[:, 1])
+    r_factor = ws.get("r_factor", (T, H, B), dtype)
+    _sigmoid_derivative(r, r_factor, one)
+    np.multiply(r_factor, h_prev, out=r_factor)
+    da = ws.get("da", (T, 3, H, B), dtype)
 
-    dh = np.zeros((H, B), dtype) if d_hT is None else np.array(d_hT.T, order="C")
-    d_out_steps = columns(d_outputs)
+    dh = start_column(d_hT, (H, B), dtype)
+    d_out_steps = columns(d_outputs, ws)
     weight_rz_T = weight_hh[:2 * H].T
     weight_n_T = weight_hh[2 * H:].T
-    d_rh = np.empty((H, B), dtype)
-    through_w = np.empty((H, B), dtype)
+    d_rh = ws.get("d_rh", (H, B), dtype)
+    through_w = ws.get("through_w", (H, B), dtype)
     for t in range(T - 1, -1, -1):
         if d_out_steps is not None:
             np.add(dh, d_out_steps[t], out=dh)
@@ -186,10 +211,16 @@ def _gru_backward_reset_before(d_outputs, d_hT, cache):
         np.multiply(d_rh, r[t], out=d_rh)
         np.add(dh, d_rh, out=dh)                                     # dh_{t-1}
     da = da.reshape(T, 3 * H, B)
-    weight_ih_grad, weight_hh_rz_grad, bias_grad, dx = weight_and_input_gradients(
-        da, x2, h_prev, weight_ih)
-    _, weight_hh_n_grad, _, _ = weight_and_input_gradients(da[:, 2 * H:], None, r_h, None)
-    weight_hh_grad = np.concatenate([weight_hh_rz_grad[:2 * H], weight_hh_n_grad])
+    weight_ih_grad, bias_grad, dx, da2 = input_gradients(da, xa, weight_ih, ws)
+    weight_hh_rz_grad = hidden_gradient(da2[:2 * H], h_prev, ws)
+    weight_hh_n_grad = hidden_gradient(da2[2 * H:], r_h, ws, "r_h_step_major")
+    weight_hh_grad = np.concatenate([weight_hh_rz_grad, weight_hh_n_grad])
     grads = {"weight_ih": weight_ih_grad, "weight_hh": weight_hh_grad,
              "bias_ih": bias_grad, "bias_hh": bias_grad.copy()}
     return dx, np.ascontiguousarray(dh.T), grads
+
+
+def _sigmoid_derivative(s, out, one):
+    """σ'(a) = s (1 - s) from s = σ(a), into out (two calls, no temporaries)."""
+    np.subtract(one, s, out=out)
+    np.multiply(out, s, out=out)

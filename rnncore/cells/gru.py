@@ -19,15 +19,33 @@ Shapes: x (B, I), h_prev (B, H).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from ..activations import sigmoid, sigmoid_derivative, tanh_derivative
-from ..limits import check_array, check_cell_arguments
+from ..activations import _sigmoid as sigmoid
+from ..activations import _sigmoid_derivative as sigmoid_derivative
+from ..activations import _tanh_derivative as tanh_derivative
+from ..limits import check_array, check_bool, check_cache, check_cell_arguments
+
+
+class GRUStepCache(NamedTuple):
+    x: np.ndarray
+    h_prev: np.ndarray
+    weight_ih: np.ndarray
+    weight_hh: np.ndarray
+    r: np.ndarray           # reset gate
+    z: np.ndarray           # update gate
+    n: np.ndarray           # candidate hidden state
+    hn: np.ndarray          # W_hn h_{t-1} + b_hn (reset_after) or W_hn (r ⊙ h_{t-1}) + b_hn
+    reset_after: bool
 
 
 def gru_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
     """Return h_t (B, H) and the cache gru_step_backward needs."""
-    check_cell_arguments(x, {"h_prev": h_prev}, weight_ih, weight_hh, bias_ih, bias_hh, 3)
+    check_cell_arguments(x, {"h_prev": h_prev}, weight_ih, weight_hh, bias_ih, bias_hh, 3,
+                         x_ndim=2)
+    reset_after = check_bool("reset_after", reset_after)
     H = h_prev.shape[1]
     ax = x @ weight_ih.T + bias_ih                                      # (B, 3H)
     ah_rz = h_prev @ weight_hh[:2 * H].T + bias_hh[:2 * H]              # (B, 2H)
@@ -40,7 +58,7 @@ def gru_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, reset_af
         hn = (r * h_prev) @ weight_hh[2 * H:].T + bias_hh[2 * H:]       # W_hn (r ⊙ h_{t-1}) + b_hn
         n = np.tanh(ax[:, 2 * H:] + hn)
     h = (1.0 - z) * n + z * h_prev
-    cache = (x, h_prev, weight_ih, weight_hh, r, z, n, hn, reset_after)
+    cache = GRUStepCache(x, h_prev, weight_ih, weight_hh, r, z, n, hn, reset_after)
     return h, cache
 
 
@@ -52,6 +70,7 @@ def gru_step_backward(dh, cache):
         reset_after:  dr = da_n ⊙ (W_hn h + b_hn),  d(W_hn h + b_hn) = da_n ⊙ r
         reset_before: d(r ⊙ h) = da_n W_hn,  dr = d(r ⊙ h) ⊙ h_{t-1}
     """
+    check_cache("cache", cache, GRUStepCache, "gru_step_forward")
     x, h_prev, weight_ih, weight_hh, r, z, n, hn, reset_after = cache
     check_array("dh", dh, h_prev.shape, h_prev.dtype)
     H = h_prev.shape[1]

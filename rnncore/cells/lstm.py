@@ -16,16 +16,33 @@ Shapes: x (B, I), h_prev and c_prev (B, H).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from ..activations import sigmoid, sigmoid_derivative, tanh_derivative
-from ..limits import check_array, check_cell_arguments
+from ..activations import _sigmoid as sigmoid
+from ..activations import _sigmoid_derivative as sigmoid_derivative
+from ..activations import _tanh_derivative as tanh_derivative
+from ..limits import check_array, check_cache, check_cell_arguments
+
+
+class LSTMStepCache(NamedTuple):
+    x: np.ndarray
+    h_prev: np.ndarray
+    c_prev: np.ndarray
+    weight_ih: np.ndarray
+    weight_hh: np.ndarray
+    i: np.ndarray           # input gate
+    f: np.ndarray           # forget gate
+    g: np.ndarray           # candidate cell state
+    o: np.ndarray           # output gate
+    tanh_c: np.ndarray
 
 
 def lstm_step_forward(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     """Return h_t (B, H), c_t (B, H) and the cache lstm_step_backward needs."""
     check_cell_arguments(x, {"h_prev": h_prev, "c_prev": c_prev}, weight_ih, weight_hh,
-                         bias_ih, bias_hh, 4)
+                         bias_ih, bias_hh, 4, x_ndim=2)
     H = h_prev.shape[1]
     a = x @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh      # (B, 4H)
     i = sigmoid(a[:, 0 * H:1 * H])
@@ -35,7 +52,7 @@ def lstm_step_forward(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh)
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
     h = o * tanh_c
-    cache = (x, h_prev, c_prev, weight_ih, weight_hh, i, f, g, o, tanh_c)
+    cache = LSTMStepCache(x, h_prev, c_prev, weight_ih, weight_hh, i, f, g, o, tanh_c)
     return h, c, cache
 
 
@@ -48,6 +65,7 @@ def lstm_step_backward(dh, dc, cache):
         di = dc ⊙ g_t,  df = dc ⊙ c_{t-1},  dg = dc ⊙ i_t,  dc_{t-1} = dc ⊙ f_t
         da = [di ⊙ σ', df ⊙ σ', dg ⊙ tanh', do ⊙ σ']  then as in the vanilla cell.
     """
+    check_cache("cache", cache, LSTMStepCache, "lstm_step_forward")
     x, h_prev, c_prev, weight_ih, weight_hh, i, f, g, o, tanh_c = cache
     check_array("dh", dh, h_prev.shape, h_prev.dtype)
     check_array("dc", dc, h_prev.shape, h_prev.dtype)

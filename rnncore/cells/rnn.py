@@ -11,19 +11,31 @@ Vectors are rows here (batch first within a step), so W x becomes x @ W.T.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from ..activations import relu_derivative, tanh_derivative
-from ..limits import NONLINEARITIES, check_array, check_cell_arguments, check_choice
+from ..activations import _relu_derivative, _tanh_derivative
+from ..limits import NONLINEARITIES, check_array, check_cache, check_cell_arguments, check_choice
+
+
+class RNNStepCache(NamedTuple):
+    x: np.ndarray
+    h_prev: np.ndarray
+    weight_ih: np.ndarray
+    weight_hh: np.ndarray
+    h: np.ndarray
+    nonlinearity: str
 
 
 def rnn_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
     """Return h_t (B, H) and the cache rnn_step_backward needs."""
-    check_cell_arguments(x, {"h_prev": h_prev}, weight_ih, weight_hh, bias_ih, bias_hh, 1)
-    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+    check_cell_arguments(x, {"h_prev": h_prev}, weight_ih, weight_hh, bias_ih, bias_hh, 1,
+                         x_ndim=2)
+    nonlinearity = check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     a = x @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
     h = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)
-    cache = (x, h_prev, weight_ih, weight_hh, h, nonlinearity)
+    cache = RNNStepCache(x, h_prev, weight_ih, weight_hh, h, nonlinearity)
     return h, cache
 
 
@@ -33,9 +45,10 @@ def rnn_step_backward(dh, cache):
         da = dh ⊙ f'(a)        (a the pre-activation)
         dW_x = da^T x,  dW_h = da^T h_{t-1},  db = Σ_batch da,  dx = da W_x,  dh_{t-1} = da W_h
     """
+    check_cache("cache", cache, RNNStepCache, "rnn_step_forward")
     x, h_prev, weight_ih, weight_hh, h, nonlinearity = cache
     check_array("dh", dh, h.shape, h.dtype)
-    derivative = tanh_derivative(h) if nonlinearity == "tanh" else relu_derivative(h)
+    derivative = _tanh_derivative(h) if nonlinearity == "tanh" else _relu_derivative(h)
     da = dh * derivative
     dx = da @ weight_ih
     dh_prev = da @ weight_hh

@@ -24,9 +24,11 @@ CONSTANT_GUESS_MSE = 1.0 / 6.0     # Var(U1 + U2) = 2/12
 class AddingTask(Task):
     name = "adding"
     title = "The adding problem"
-    claim = ("LSTM and GRU carry a number across many steps; a vanilla RNN, whose gradient vanishes "
+    claim = ("LSTM and GRU carry a number across many steps; a vanilla RNN, whose gradient "
+             "vanishes "
              "over the distance, stays at the constant guess (MSE 1/6).")
     metric = "eval_mse"
+    metric_names = ("eval_loss", "eval_mse")
     loss_kind = "mse"
     params = {
         **training_params(cell="lstm", hidden_size=32, batch_size=32, lr=0.01, max_steps=600,
@@ -55,7 +57,6 @@ class AddingTask(Task):
 
     def eval_batch(self, config, rng):
         return self.sample_batch(config, rng, batch_size=256)
-
 
     def evaluate(self, model, batch, config):
         mse, _ = self.loss(model.forward(batch.inputs), batch)

@@ -49,7 +49,8 @@ class Param:
         raise AssertionError(self.kind)
 
     def describe(self) -> dict:
-        """JSON-able description for a form: {'default', 'kind', 'min', 'max' | 'choices', 'help'}."""
+        """JSON-able description for a form:
+        {'default', 'kind', 'min', 'max' | 'choices', 'help'}."""
         out = {"default": self.default, "kind": self.kind, "help": self.help}
         if self.kind in ("int", "float"):
             out.update(min=self.low, max=self.high)
@@ -66,7 +67,8 @@ def training_params(*, cell="lstm", hidden_size=32, batch_size=16, optimizer="ad
     """The hyperparameters every task has, with that task's defaults."""
     return {
         "cell": Param(cell, "choice", choices=limits.CELLS, help="recurrent cell"),
-        "hidden_size": Param(hidden_size, "int", *limits.HIDDEN_SIZE, help="hidden units per direction"),
+        "hidden_size": Param(hidden_size, "int", *limits.HIDDEN_SIZE,
+                             help="hidden units per direction"),
         "num_layers": Param(1, "int", *limits.NUM_LAYERS, help="stacked recurrent layers"),
         "batch_size": Param(batch_size, "int", *limits.BATCH_SIZE, help="sequences per step"),
         "optimizer": Param(optimizer, "choice", choices=limits.OPTIMIZER_NAMES),
@@ -79,11 +81,13 @@ def training_params(*, cell="lstm", hidden_size=32, batch_size=16, optimizer="ad
         "clip_value": Param(clip_value, "float", *limits.CLIP_NORM,
                             help="max global norm, or max |entry| for element-wise clipping"),
         "max_steps": Param(max_steps, "int", *limits.MAX_STEPS, help="length of the run"),
-        "eval_every": Param(eval_every, "int", *limits.EVAL_EVERY, help="steps between evaluations"),
+        "eval_every": Param(eval_every, "int", *limits.EVAL_EVERY,
+                            help="steps between evaluations"),
         "dtype": Param(dtype, "choice", choices=limits.DTYPES, help="floating-point precision"),
         "forget_bias": Param(0.0, "float", *limits.FORGET_BIAS,
                              help="LSTM only: added to the forget gate's bias at initialisation "
-                                  "(0 is PyTorch's initialisation; 1 to 3 start with a longer memory)"),
+                                  "(0 is PyTorch's initialisation; 1 to 3 start with a longer "
+                                  "memory)"),
     }
 
 
@@ -109,6 +113,7 @@ class Task:
     title = ""
     claim = ""                       # the course's claim this task makes visible
     metric = "eval_loss"             # the headline evaluation metric's name
+    metric_names: tuple[str, ...] = ("eval_loss",)   # the keys evaluate() returns, in order
     higher_is_better = False
     params: dict[str, Param] = {}
 
@@ -124,7 +129,8 @@ class Task:
         config = dict(config or {})
         unknown = sorted(set(config) - set(self.params))
         if unknown:
-            raise ValueError(f"unknown hyperparameter(s) for task {self.name!r}: {', '.join(unknown)}; "
+            raise ValueError(f"unknown hyperparameter(s) for task {self.name!r}: "
+                             f"{', '.join(unknown)}; "
                              f"known: {', '.join(self.params)}")
         full = self.default_config()
         full.update(config)

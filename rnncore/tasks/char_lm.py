@@ -24,6 +24,7 @@ from .model import SequenceModel
 TEMPERATURE = (0.05, 5.0)
 SAMPLE_LENGTH = (1, 2000)
 MAX_VOCABULARY = 128
+MAX_PROMPT = 2000                  # characters of a sampling prompt
 
 DEFAULT_TEXT = (
     "a recurrent neural network reads a sequence one step at a time. at each step the hidden "
@@ -59,6 +60,7 @@ class CharLMTask(Task):
     claim = ("Trained only to predict the next character, an RNN picks up spelling and common "
              "words; temperature trades safe, repetitive samples for varied, error-prone ones.")
     metric = "eval_loss"
+    metric_names = ("eval_loss", "eval_bits_per_char")
     loss_kind = "cross_entropy"
     params = {
         **training_params(cell="rnn", hidden_size=64, batch_size=16, optimizer="adagrad", lr=0.1,
@@ -69,9 +71,12 @@ class CharLMTask(Task):
 
     def check_consistency(self, config):
         if len(config["text"]) < config["seq_len"] + 2:
-            raise ValueError(f"text must be longer than seq_len + 1 = {config['seq_len'] + 1} characters")
-        if len(set(config["text"])) > MAX_VOCABULARY:
-            raise ValueError(f"text must use at most {MAX_VOCABULARY} distinct characters")
+            raise ValueError(f"text must be longer than seq_len + 1 = {config['seq_len'] + 1} "
+                             f"characters")
+        n_distinct = len(set(config["text"]))
+        if n_distinct > MAX_VOCABULARY:
+            raise ValueError(f"text must use at most {MAX_VOCABULARY} distinct characters, "
+                             f"got {n_distinct}")
 
     @staticmethod
     def vocabulary(config) -> list[str]:
@@ -93,14 +98,14 @@ class CharLMTask(Task):
 
     def sample_batch(self, config, rng, batch_size=None):
         codes = self.encode(config, config["text"])
-        T, B, V = config["seq_len"], batch_size or config["batch_size"], len(self.vocabulary(config))
+        T, B = config["seq_len"], batch_size or config["batch_size"]
+        V = len(self.vocabulary(config))
         starts = rng.integers(0, len(codes) - T, size=B)
         windows = codes[starts[None, :] + np.arange(T + 1)[:, None]]        # (T + 1, B)
         return Batch(one_hot(windows[:-1], V, config["dtype"]), windows[1:])
 
     def eval_batch(self, config, rng):
         return self.sample_batch(config, rng, batch_size=64)
-
 
     def evaluate(self, model, batch, config):
         scores = model.forward(batch.inputs)
@@ -119,8 +124,8 @@ class CharLMTask(Task):
         """Continue prompt by length characters, drawn from softmax(y / temperature)."""
         temperature = limits.check_real("temperature", temperature, TEMPERATURE)
         length = limits.check_int("length", length, SAMPLE_LENGTH)
-        if not prompt:
-            raise ValueError("prompt must have at least one character")
+        if not isinstance(prompt, str) or not 1 <= len(prompt) <= MAX_PROMPT:
+            raise ValueError(f"prompt must be a text of 1 to {MAX_PROMPT} characters")
         vocabulary = self.vocabulary(config)
         V = len(vocabulary)
         codes = self.encode(config, prompt)

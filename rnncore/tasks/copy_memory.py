@@ -27,6 +27,7 @@ class CopyTask(Task):
     claim = ("Gated cells hold symbols over a delay and write them back; a vanilla RNN forgets "
              "them as the delay grows and falls back to guessing.")
     metric = "eval_accuracy"
+    metric_names = ("eval_loss", "eval_accuracy")
     higher_is_better = True
     loss_kind = "cross_entropy"
     params = {
@@ -59,7 +60,6 @@ class CopyTask(Task):
 
     def eval_batch(self, config, rng):
         return self.sample_batch(config, rng, batch_size=128)
-
 
     def evaluate(self, model, batch, config):
         scores = model.forward(batch.inputs)

@@ -27,6 +27,7 @@ class FutureContextTask(Task):
     claim = ("When the answer at step t depends on later inputs, a bidirectional RNN learns it and "
              "a one-directional RNN stays at chance.")
     metric = "eval_accuracy"
+    metric_names = ("eval_loss", "eval_accuracy")
     higher_is_better = True
     loss_kind = "cross_entropy"
     params = {
@@ -57,7 +58,6 @@ class FutureContextTask(Task):
 
     def eval_batch(self, config, rng):
         return self.sample_batch(config, rng, batch_size=128)
-
 
     def evaluate(self, model, batch, config):
         scores = model.forward(batch.inputs)

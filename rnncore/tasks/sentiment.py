@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import training_limits as limits
 from ..losses import softmax
 from .base import Batch, Param, Task, accuracy, model_options, training_params
 from .model import SequenceModel
@@ -66,14 +67,22 @@ SENTENCES = [
 MAX_WORDS = max(len(s.split()) for s, _ in SENTENCES)
 
 
+MAX_SENTENCE_WORDS = 50          # longest sentence classify() reads (one forward per prefix)
+
+
 def encode(sentence: str, length: int = MAX_WORDS) -> np.ndarray:
-    """Word ids, front-padded with <pad> to length. Unknown words raise ValueError."""
+    """Word ids, front-padded with <pad> to length (1..MAX_SENTENCE_WORDS). A sentence that is
+    not text, is empty or longer than length, or has unknown words raises ValueError."""
+    if not isinstance(sentence, str):
+        raise ValueError(f"sentence must be a text, got {type(sentence).__name__}")
+    length = limits.check_int("length", length, (1, MAX_SENTENCE_WORDS))
     words = sentence.lower().split()
+    if not 1 <= len(words) <= length:
+        raise ValueError(f"a sentence must have 1 to {length} words, got {len(words)}")
     unknown = [w for w in words if w not in VOCABULARY]
     if unknown:
-        raise ValueError(f"unknown word(s) {unknown}; vocabulary: {', '.join(VOCABULARY[:4] + VOCABULARY[5:])}")
-    if not 1 <= len(words) <= length:
-        raise ValueError(f"a sentence must have 1 to {length} words")
+        known = ", ".join(VOCABULARY[:4] + VOCABULARY[5:])
+        raise ValueError(f"unknown word(s) {unknown}; vocabulary: {known}")
     ids = [VOCABULARY.index(w) for w in words]
     return np.array([VOCABULARY.index("<pad>")] * (length - len(ids)) + ids)
 
@@ -88,6 +97,7 @@ class SentimentTask(Task):
     claim = ("The last hidden state summarises the whole sentence; word order matters, so "
              "'not good' and 'not bad' come out opposite.")
     metric = "eval_accuracy"
+    metric_names = ("eval_loss", "eval_accuracy")
     higher_is_better = True
     loss_kind = "cross_entropy"
     params = {
@@ -113,7 +123,6 @@ class SentimentTask(Task):
     def eval_batch(self, config, rng):
         return Batch(ENCODED, TARGETS)
 
-
     def evaluate(self, model, batch, config):
         scores = model.forward(batch.inputs)
         loss, _ = self.loss(scores, batch)
@@ -124,7 +133,13 @@ class SentimentTask(Task):
 
     def classify(self, model, sentence: str) -> dict:
         """p(positive) after each word of sentence (reading the hidden state at each prefix)."""
-        ids = encode(sentence, length=len(sentence.split()))
+        if not isinstance(sentence, str):
+            raise ValueError(f"sentence must be a text, got {type(sentence).__name__}")
+        n_words = len(sentence.split())
+        if not 1 <= n_words <= MAX_SENTENCE_WORDS:
+            raise ValueError(f"a sentence must have 1 to {MAX_SENTENCE_WORDS} words, "
+                             f"got {n_words}")
+        ids = encode(sentence, length=n_words)
         words = sentence.lower().split()
         probs = []
         for t in range(1, len(ids) + 1):

@@ -22,6 +22,7 @@ class SineTask(Task):
     claim = ("The hidden state carries a signal's phase and period from step to step, so an RNN "
              "forecasts a time series far better than repeating the last value.")
     metric = "eval_mse"
+    metric_names = ("eval_loss", "eval_mse")
     loss_kind = "mse"
     params = {
         **training_params(cell="rnn", hidden_size=16, batch_size=16, lr=0.01, max_steps=200,
@@ -57,7 +58,6 @@ class SineTask(Task):
     def eval_batch(self, config, rng):
         return self.sample_batch(config, rng, batch_size=64)
 
-
     def evaluate(self, model, batch, config):
         mse, _ = self.loss(model.forward(batch.inputs), batch)
         return {"eval_loss": mse, "eval_mse": mse}
@@ -69,5 +69,6 @@ class SineTask(Task):
     def predictions(self, model, batch, index=0):
         """One sequence's inputs, targets and forecasts as lists, for a plot."""
         scores = model.forward(batch.inputs[:, index:index + 1])
-        return {"input": batch.inputs[:, index, 0].tolist(), "target": batch.targets[:, index, 0].tolist(),
+        return {"input": batch.inputs[:, index, 0].tolist(),
+                "target": batch.targets[:, index, 0].tolist(),
                 "forecast": scores[:, 0, 0].tolist()}

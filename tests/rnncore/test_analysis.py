@@ -111,3 +111,89 @@ def test_analyse_run_is_json_able(task):
     assert len(report["gradient_norms"]) == len(report["gradient_norms_last_step"]) == T_run
     if task in ("adding", "sentiment"):          # many-to-one: the loss enters at the last step only
         assert report["gradient_norms"][-1] > 0
+
+
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_two_layer_gradient_norms_match_one_layer_bptt_per_layer(cls, bidirectional):
+    """For num_layers=2, dL/dh_t of each layer's forward direction, L = sum_t d_out_t . out_t,
+    rebuilt from single-layer copies of each layer and their own BPTT: the top layer sees d_out
+    directly; what its backward sends to its inputs is layer 0's d_out."""
+    D = 2 if bidirectional else 1
+    stacked = cls(I, H, num_layers=2, bidirectional=bidirectional, dtype=np.float64, seed=2)
+    params = stacked.parameters()
+    single = []
+    for k, size in ((0, I), (1, D * H)):
+        layer = cls(size, H, bidirectional=bidirectional, dtype=np.float64, seed=0)
+        layer.load_state_dict({name: params[name.replace("_l0", f"_l{k}")]
+                               for name in layer.parameters()})
+        single.append(layer)
+    x = inputs(3)
+    d_out = np.random.default_rng(4).normal(size=(T, B, D * H))
+    out0, _ = single[0].forward(x)
+    out1, _ = single[1].forward(out0)
+    np.testing.assert_allclose(out1, stacked.forward(x)[0], rtol=1e-12)
+    d_x1, _, _ = single[1].backward(d_out)                 # dL / d out0
+    expected = []
+    for layer, inp, d in ((single[0], x, d_x1), (single[1], out0, d_out)):
+        per_step = []
+        for t in range(T):
+            # total dL/dh_t (forward direction) = d[t] + what the rest of the sequence sends back
+            dh = d[t][:, :H].copy()
+            if t < T - 1:
+                if cls is LSTM:
+                    _, (h_t, c_t) = layer.forward(inp[:t + 1])
+                    state = (h_t[:1], c_t[:1])
+                else:
+                    state = layer.forward(inp[:t + 1])[1][:1]
+                fwd = cls(inp.shape[2], H, dtype=np.float64, seed=0)
+                fwd.load_state_dict({n: layer.parameters()[n] for n in fwd.parameters()})
+                fwd.forward(inp[t + 1:], state)
+                _, d_state, _ = fwd.backward(d[t + 1:][..., :H])
+                dh += (d_state[0] if cls is LSTM else d_state)[0]
+            per_step.append(np.mean(np.linalg.norm(dh, axis=1)))
+        expected.append(per_step)
+    from rnncore.analysis import layer_gradient_norms
+    got = layer_gradient_norms(stacked, x, d_out)
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    np.testing.assert_allclose(hidden_gradient_norms(stacked, x, d_out), expected[1], rtol=1e-10)
+    np.testing.assert_allclose(hidden_gradient_norms(stacked, x, d_out, layer_index=0),
+                               expected[0], rtol=1e-10)
+    # the old bug: layer 0's unroll fed the top layer's d_outputs
+    assert not np.allclose(got[0], got[1])
+
+
+def test_analyse_run_reports_every_layer():
+    run = Trainer.create("future_context", {"max_steps": 2, "num_layers": 2}, seed=0)
+    report = analyse_run(run, n_examples=3)
+    assert len(report["gradient_norms_by_layer"]) == 2
+    assert report["gradient_norms"] == report["gradient_norms_by_layer"][-1]
+    with pytest.raises(ValueError, match="n_examples must be"):
+        analyse_run(run, n_examples=0)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda l, x: hidden_trajectory(l, x, components=2.5), "components must be an integer"),
+    (lambda l, x: hidden_trajectory(l, x, components=True), "components must be an integer"),
+    (lambda l, x: hidden_trajectory(l, x, components=4), r"components must be in \[1, 3\]"),
+    (lambda l, x: gate_statistics(l, x, threshold="0.1"), "threshold must be a number"),
+    (lambda l, x: gate_statistics(l, x, threshold=float("nan")), "threshold must be a number"),
+    (lambda l, x: gate_statistics(l, x, layer_index=1), r"layer_index must be in \[0, 0\]"),
+    (lambda l, x: hidden_gradient_norms(l, x[..., :1]), r"x must have shape \(T, B, 2\)"),
+    (lambda l, x: hidden_gradient_norms(l, x[0]), r"x must have shape"),
+    (lambda l, x: hidden_gradient_norms(l, x.astype(str)), "x must be a real-valued array"),
+    (lambda l, x: hidden_gradient_norms(l, np.full_like(x, np.nan)), "x must be finite"),
+    (lambda l, x: hidden_gradient_norms(l, x, np.zeros((T, B, H + 1))), "d_outputs must be"),
+    (lambda l, x: hidden_gradient_norms("lstm", x), "layer must be an rnncore RNN"),
+    (lambda l, x: recurrent_spectral_radii(object()), "layer must be an rnncore RNN"),
+])
+def test_analysis_validation(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(LSTM(I, H, seed=0), inputs())
+
+
+def test_unroll_size_bound(monkeypatch):
+    import rnncore.analysis as analysis
+    monkeypatch.setattr(analysis, "MAX_UNROLL_CELLS", 10)
+    with pytest.raises(ValueError, match="too large to unroll"):
+        hidden_gradient_norms(RNN(I, H, seed=0), inputs())

@@ -156,3 +156,69 @@ def test_gru_forms_differ():
             np.array(GRU_B_X), np.array(GRU_B_H))
     assert not np.allclose(gru_step_forward(*args, reset_after=True)[0],
                            gru_step_forward(*args, reset_after=False)[0])
+
+
+# ---- the same steps against literal numbers --------------------------------------------------
+# The tests above re-derive the expected values with the formulas; these pin them as literals, so a
+# formula shared by a mistake between the code and the test cannot hide. The literals were
+# computed once, independently of rnncore, with mpmath at 50 significant digits (exact decimal
+# inputs, 1/(1+exp(-v)) and tanh) and rounded to 17 digits; PyTorch's float64 nn.LSTMCell and
+# nn.GRUCell (reset_after form) agree with them to 1e-16. Inputs: X, H_PREV, C_PREV and the
+# weights above (hidden 2, input 2, batch 1).
+
+LSTM_LITERALS = {
+    "i": [0.497500020833125, 0.52248482479180012],
+    "f": [0.69846521600253878, 0.70682222109356758],
+    "g": [0.47770001216849799, -0.30950692121263846],
+    "o": [0.34524653939368077, 0.47751517520819988],
+    "c": [0.44719533080657345, 0.26238066315450566],
+    "h": [0.14486228497178569, 0.12249262053942547],
+}
+# pre-activations W_x x + W_h h + b, gate by gate (i, f, g, o), exact in decimal:
+LSTM_PRE_ACTIVATIONS = [-0.01, 0.09, 0.84, 0.88, 0.52, -0.32, -0.64, -0.09]
+
+GRU_LITERALS = {
+    True: {"r": [0.50999866687996547, 0.52248482479180012],
+           "z": [0.48500449838058993, 0.51998934015558179],
+           "n": [0.45238875946506017, -0.47379042746283927],
+           "h": [0.2814786259457503, -0.3314223237455228]},
+    False: {"r": [0.50999866687996547, 0.52248482479180012],
+            "z": [0.48500449838058993, 0.51998934015558179],
+            "n": [0.59311085371956347, -0.54461925094321846],
+            "h": [0.35394987146528213, -0.36542091404034344]},
+}
+LITERAL_TOLERANCE = 1e-14
+
+
+def test_lstm_step_literal_numbers():
+    bias = np.array(LSTM_B)
+    h, c, cache = lstm_step_forward(np.array([X]), np.array([H_PREV]), np.array([C_PREV]),
+                                    np.array(LSTM_W_X), np.array(LSTM_W_H), bias / 2, bias / 2)
+    computed = {"i": cache.i, "f": cache.f, "g": cache.g, "o": cache.o, "c": c, "h": h}
+    for name, expected in LSTM_LITERALS.items():
+        np.testing.assert_allclose(computed[name][0], expected, rtol=0, atol=LITERAL_TOLERANCE,
+                                   err_msg=name)
+    # the gates are the activations of the decimal pre-activations
+    sig = [1 / (1 + math.exp(-v)) for v in LSTM_PRE_ACTIVATIONS]
+    np.testing.assert_allclose(LSTM_LITERALS["i"] + LSTM_LITERALS["f"], sig[:4], rtol=0,
+                               atol=1e-16)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_step_literal_numbers(reset_after):
+    h, cache = gru_step_forward(np.array([X]), np.array([H_PREV]), np.array(GRU_W_X),
+                                np.array(GRU_W_H), np.array(GRU_B_X), np.array(GRU_B_H),
+                                reset_after=reset_after)
+    computed = {"r": cache.r, "z": cache.z, "n": cache.n, "h": h}
+    for name, expected in GRU_LITERALS[reset_after].items():
+        np.testing.assert_allclose(computed[name][0], expected, rtol=0, atol=LITERAL_TOLERANCE,
+                                   err_msg=name)
+
+
+def test_rnn_step_literal_numbers():
+    """The course's example, h_1 = tanh([0.6, 1.2]), to 17 digits (mpmath)."""
+    h, _ = rnn_step_forward(np.array([[1.0, 2.0]]), np.zeros((1, 2)),
+                            np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([[0.5, 0.6], [0.7, 0.8]]),
+                            np.array([0.1, 0.1]), np.zeros(2))
+    np.testing.assert_allclose(h[0], [0.53704956699803529, 0.83365460701215526], rtol=0,
+                               atol=LITERAL_TOLERANCE)

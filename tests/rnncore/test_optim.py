@@ -116,3 +116,65 @@ def test_clip_bounds_validated():
         clip_grad_norm({"w": np.ones(2)}, 0.0)
     with pytest.raises(ValueError, match="clip_value must be in"):
         clip_grad_value({"w": np.ones(2)}, -1.0)
+
+
+@pytest.mark.parametrize("grads, message", [
+    ({}, r"missing \['w'\]"),
+    ({"w": np.ones(2), "v": np.ones(2)}, r"unexpected \['v'\]"),
+    ({"w": np.ones(3)}, r"must have shape \(2,\)"),
+    ({"w": np.ones((1, 2))}, r"must have shape \(2,\)"),
+    ({"w": np.array([np.nan, 1.0])}, "must be finite"),
+    ({"w": np.array([1, 2])}, "must be a floating-point array"),
+])
+def test_step_validates_before_touching_anything(grads, message):
+    optimizer = Adam(lr=0.1)
+    params = {"w": np.array([1.0, 2.0])}
+    with pytest.raises(ValueError, match=message):
+        optimizer.step(params, grads)
+    np.testing.assert_array_equal(params["w"], [1.0, 2.0])
+    assert optimizer.step_count == 0 and optimizer.slots == {"exp_avg": {}, "exp_avg_sq": {}}
+    with pytest.raises(ValueError, match="must be dicts"):
+        optimizer.step(params, [np.ones(2)])
+
+
+@pytest.mark.parametrize("betas", [0.9, None, (0.9,), "ab", (0.9, 0.99, 0.999)])
+def test_adam_betas_must_be_a_pair(betas):
+    with pytest.raises(ValueError, match="betas must be a pair"):
+        Adam(betas=betas)
+    with pytest.raises(ValueError, match="beta1 must be a number"):
+        Adam(betas=("0.9", 0.999))
+
+
+def test_load_state_dict_validation():
+    good = Adam(lr=0.1)
+    good.step({"w": np.ones(2)}, {"w": np.ones(2)})
+    state = good.state_dict()
+    for broken, message in [
+        ({k: v for k, v in state.items() if k != "name"}, "missing name"),
+        ({**state, "step": -1}, "optimizer step must be in"),
+        ({**state, "step": 1.5}, "optimizer step must be an integer"),
+        ({**state, "slots": {"exp_avg": state["slots"]["exp_avg"]}}, "slots must be exactly"),
+        ({**state, "slots": {**state["slots"], "extra": {}}}, "slots must be exactly"),
+        ({**state, "slots": {"exp_avg": {"w": np.ones(2)}, "exp_avg_sq": {}}}, "other slots"),
+        ({**state, "slots": {"exp_avg": {"w": np.array([np.nan, 0])},
+                             "exp_avg_sq": {"w": np.ones(2)}}}, "must be finite"),
+        ({**state, "step": 0}, "no moments yet"),
+        ({**state, "name": "sgd"}, "not 'adam'"),
+        ("state", "state must be a dict"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            Adam(lr=0.1).load_state_dict(broken)
+    with pytest.raises(ValueError, match="state must be a dict"):
+        optimizer_from_state({"name": "adam"})
+
+
+@pytest.mark.parametrize("grads, message", [
+    ([np.ones(2)], "grads must be a dict"),
+    ({"w": np.array([3, 4])}, "must be a floating-point ndarray, got int64"),
+    ({"w": [3.0, 4.0]}, "must be a floating-point ndarray, got list"),
+])
+def test_clipping_refuses_lists_and_integer_grads(grads, message):
+    with pytest.raises(ValueError, match=message):
+        clip_grad_norm(grads, 1.0)
+    with pytest.raises(ValueError, match=message):
+        clip_grad_value(grads, 1.0)

@@ -180,3 +180,71 @@ def test_forget_bias_raises_only_the_lstm_forget_gate_bias():
         np.testing.assert_array_equal(biased[name], plain[name])
     with pytest.raises(ValueError, match="forget_bias must be in"):
         get_task("copy").validate({"forget_bias": 9.0})
+
+
+def test_near_zero_temperature_is_nearly_greedy():
+    run = Trainer.create("char_lm", {"max_steps": 60, "hidden_size": 32}, seed=0)
+    run.advance(60)
+    task, model, config = run.task, run.model, run.config
+    vocabulary = task.vocabulary(config)
+    # greedy continuation, computed independently: rerun the whole prefix, take the argmax
+    codes = list(task.encode(config, "the "))
+    greedy = []
+    for _ in range(15):
+        scores = model.forward(np.eye(len(vocabulary), dtype=model.dtype)[np.array(codes)][:, None])
+        codes.append(int(np.argmax(scores[-1, 0])))
+        greedy.append(vocabulary[codes[-1]])
+    samples = [task.sample(model, config, "the ", 15, 0.05, np.random.default_rng(seed))
+               for seed in range(5)]
+    assert sum(s == "".join(greedy) for s in samples) >= 4, (samples, greedy)
+    hot = [task.sample(model, config, "the ", 15, 5.0, np.random.default_rng(seed))
+           for seed in range(5)]
+    assert sum(s == "".join(greedy) for s in hot) == 0
+
+
+def test_sentiment_sentence_length_and_type():
+    from rnncore.tasks.sentiment import MAX_SENTENCE_WORDS, encode
+    run = Trainer.create("sentiment", {"max_steps": 1}, seed=0)
+    with pytest.raises(ValueError, match="1 to 50 words, got 0"):
+        run.task.classify(run.model, "   ")
+    with pytest.raises(ValueError, match=f"1 to {MAX_SENTENCE_WORDS} words, got 51"):
+        run.task.classify(run.model, " ".join(["good"] * 51))
+    with pytest.raises(ValueError, match="sentence must be a text"):
+        run.task.classify(run.model, None)
+    with pytest.raises(ValueError, match="a sentence must have 1 to 5 words, got 6"):
+        encode("the movie was not very good")
+    with pytest.raises(ValueError, match="length must be in"):
+        encode("good", length=0)
+
+
+def test_char_lm_vocabulary_and_prompt_bounds():
+    task = get_task("char_lm")
+    text = "".join(chr(0x100 + k) for k in range(129)) * 2
+    with pytest.raises(ValueError, match="at most 128 distinct characters, got 129"):
+        task.validate({"text": text})
+    assert len(task.vocabulary(task.validate({"text": text[:128] * 2}))) == 128
+    run = Trainer.create("char_lm", {"max_steps": 1}, seed=0)
+    with pytest.raises(ValueError, match="prompt must be a text of 1 to 2000"):
+        task.sample(run.model, run.config, "", 5, 1.0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="prompt must be a text"):
+        task.sample(run.model, run.config, 42, 5, 1.0, np.random.default_rng(0))
+
+
+def test_sequence_model_load_state_dict_validation():
+    from rnncore.tasks.model import SequenceModel
+    model = SequenceModel("gru", 3, 4, 2, seed=0, embedding=np.zeros((5, 3)))
+    good = model.state_dict()
+    for broken, message in [
+        ({k: v for k, v in good.items() if k != "head.bias"}, "state has parameters"),
+        ({**good, "extra": np.zeros(1)}, "state has parameters"),
+        ({**good, "head.bias": np.zeros(3)}, r"saved shape \(3,\) != \(2,\)"),
+        ({**good, "head.bias": [0.0, 0.0]}, "must be a real-valued ndarray"),
+        ({**good, "head.bias": np.array(["a", "b"])}, "must be a real-valued ndarray"),
+        ({**good, "head.bias": np.array([np.nan, 0.0])}, "must be finite"),
+        ([1, 2], "state must be a dict"),
+    ]:
+        before = model.state_dict()
+        with pytest.raises(ValueError, match=message):
+            model.load_state_dict(broken)
+        after = model.state_dict()
+        assert all(np.array_equal(before[k], after[k]) for k in before)

@@ -107,3 +107,18 @@ def test_column_vectors_are_accepted():
     trace = rnn_step_trace([[0.1, 0.2], [0.3, 0.4]], [[1], [2]], [[0.5, 0.6], [0.7, 0.8]],
                            [[0], [0]], [[0.1], [0.1]])
     np.testing.assert_array_equal(trace["h"], course_example()["h"])
+
+
+def test_lstm_and_gru_traces_literal_numbers():
+    """The worked examples against literals (mpmath, 50 digits; see test_cells.py), not formulas."""
+    from test_cells import (C_PREV, GRU_B_H, GRU_B_X, GRU_LITERALS, GRU_W_H, GRU_W_X, H_PREV,
+                            LSTM_B, LSTM_LITERALS, LSTM_PRE_ACTIVATIONS, LSTM_W_H, LSTM_W_X, X)
+    trace = lstm_step_trace(LSTM_W_X, X, LSTM_W_H, H_PREV, C_PREV, LSTM_B)
+    np.testing.assert_allclose(trace["a"], LSTM_PRE_ACTIVATIONS, rtol=0, atol=1e-15)
+    for key, expected in LSTM_LITERALS.items():
+        np.testing.assert_allclose(trace[key], expected, rtol=0, atol=1e-14, err_msg=key)
+    for reset_after, literals in GRU_LITERALS.items():
+        trace = gru_step_trace(GRU_W_X, X, GRU_W_H, H_PREV, GRU_B_X, GRU_B_H,
+                               reset_after=reset_after)
+        for key, expected in literals.items():
+            np.testing.assert_allclose(trace[key], expected, rtol=0, atol=1e-14, err_msg=key)

@@ -173,3 +173,198 @@ def test_every_task_has_defaults_and_bounds():
         json.dumps(bounds)
         assert set(bounds) == set(config)
         assert bounds["lr"]["min"] <= config["lr"] <= bounds["lr"]["max"]
+
+
+# ---------------------------------------------------------------- from_bytes never crashes
+from rnncore import trainer as trainer_module  # noqa: E402
+
+
+def _entries(blob):
+    """{name: array} of a saved run, read with numpy's own reader (independent of the trainer)."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def _rebuild(arrays, meta=None):
+    arrays = dict(arrays)
+    if meta is not None:
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    return trainer_module._write_npz(arrays)
+
+
+def _meta(arrays):
+    return json.loads(arrays["meta"].tobytes())
+
+
+@pytest.fixture(scope="module")
+def saved():
+    run = Trainer.create("adding", SMALL["adding"], seed=3)
+    run.advance(12)
+    return run.to_bytes()
+
+
+def test_fuzzed_blobs_give_value_error_or_a_valid_run(saved):
+    g = np.random.default_rng(0)
+    outcomes = {"loaded": 0, "refused": 0}
+    for trial in range(300):
+        blob = bytearray(saved)
+        kind = trial % 3
+        if kind == 0:
+            for _ in range(int(g.integers(1, 4))):
+                blob[int(g.integers(len(blob)))] ^= 1 << int(g.integers(8))
+        elif kind == 1:
+            blob = blob[:int(g.integers(len(blob)))]
+        else:
+            start = int(g.integers(len(blob)))
+            blob[start:start + 8] = g.integers(0, 256, size=8, dtype=np.uint8).tobytes()
+        try:
+            run = Trainer.from_bytes(bytes(blob))
+        except ValueError:
+            outcomes["refused"] += 1
+        else:
+            outcomes["loaded"] += 1
+            assert run.step == 12 and run.advance(1) == 1
+    assert outcomes["refused"] > 200
+
+
+def test_zip_bomb_and_huge_header_are_refused_before_reading(saved, monkeypatch):
+    # a zip entry that inflates to 300 MiB of zeros (~300 kB compressed)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("meta.npy", "w") as entry:
+            chunk = bytes(1 << 20)
+            for _ in range(300):
+                entry.write(chunk)
+    with pytest.raises(ValueError, match="bytes uncompressed"):
+        Trainer.from_bytes(buffer.getvalue())
+    # a .npy header announcing a 745 GiB array, in a tiny entry
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                  "shape": (100_000, 1_000_000)})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("meta.npy", header.getvalue())
+    with pytest.raises(ValueError, match="needs 800000000000 bytes"):
+        Trainer.from_bytes(buffer.getvalue())
+    with pytest.raises(ValueError, match="at most"):
+        Trainer.from_bytes(bytes(trainer_module.MAX_BYTES + 1))
+    with pytest.raises(ValueError, match="must be bytes"):
+        Trainer.from_bytes("a string")
+
+
+def test_object_arrays_and_pickles_are_refused(saved):
+    arrays = _entries(saved)
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    blob = io.BytesIO()
+    with zipfile.ZipFile(blob, "w") as archive:
+        for name, value in arrays.items():
+            one = io.BytesIO()
+            np.save(one, value)
+            archive.writestr(f"{name}.npy", one.getvalue())
+        archive.writestr("extra.npy", buffer.getvalue())
+    with pytest.raises(ValueError, match="not a plain number type"):
+        Trainer.from_bytes(blob.getvalue())
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: m.pop("rng"), "meta must have keys"),
+    (lambda m: m.update(extra=1), "meta must have keys"),
+    (lambda m: m.update(version=2), "format version 1"),
+    (lambda m: m.update(format="zip"), "not a saved rnncore run"),
+    (lambda m: m.update(step=-1), "step must be in"),
+    (lambda m: m.update(step=10**12), "step must be in"),
+    (lambda m: m.update(step="12"), "step must be an integer"),
+    (lambda m: m.update(step=13), "saved arrays must be exactly|history"),
+    (lambda m: m.update(status="paused"), "status must be one of"),
+    (lambda m: m.update(status="finished"), "does not fit step"),
+    (lambda m: m.update(message="x" * 5000), "message must be a short text"),
+    (lambda m: m["optimizer"].update(step=-1), "optimizer step must equal"),
+    (lambda m: m["optimizer"].update(step=11), "optimizer step must equal"),
+    (lambda m: m["optimizer"].update(name="adam"), "saved optimizer does not match"),
+    (lambda m: m["optimizer"]["hyperparameters"].update(lr=0.5), "does not match"),
+    (lambda m: m["rng"]["state"].update(state="x"), "rng is not a valid generator state"),
+    (lambda m: m.update(rng={"bit_generator": "MT19937"}), "rng must be a saved PCG64"),
+    (lambda m: m.update(config=[1, 2]), "meta 'config' must be a dict"),
+    (lambda m: m["config"].update(hidden_size=9), "param/.* must have shape"),
+    (lambda m: m["config"].pop("lr"), "not a complete, validated configuration"),
+    (lambda m: m.update(task="chess"), "task must be one of"),
+    (lambda m: m.update(history_keys=["loss"]), "history_keys must be"),
+    (lambda m: m.update(seed=-5), "seed must be in"),
+])
+def test_bad_meta_is_a_value_error(saved, edit, message):
+    arrays = _entries(saved)
+    meta = _meta(arrays)
+    edit(meta)
+    with pytest.raises(ValueError, match=message):
+        Trainer.from_bytes(_rebuild(arrays, meta))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda a: a.pop("param/head.bias"), "missing"),
+    (lambda a: a.update({"param/head.extra": np.zeros(1, np.float32)}), "unexpected"),
+    (lambda a: a.pop("optim/velocity/head.bias"), "missing"),
+    (lambda a: a.update({"optim/mystery/head.bias": np.zeros(1, np.float32)}), "unexpected"),
+    (lambda a: a.update({"param/head.bias": np.zeros(2, np.float32)}), "must have shape"),
+    (lambda a: a.update({"param/head.bias": np.zeros(1, np.float64)}), "dtype float32"),
+    (lambda a: a.update({"param/head.bias": np.array([np.nan], np.float32)}), "must be finite"),
+    (lambda a: a.update({"optim/velocity/head.bias": np.array([np.inf], np.float32)}),
+     "must be finite"),
+    (lambda a: a.update({"history/loss": np.zeros(3)}), r"history/loss must have shape \(12,\)"),
+    (lambda a: a.update({"history/loss": np.full(12, np.nan)}), "must be finite"),
+    (lambda a: a.update({"history/eval_step": np.array([0.0, 5.0])}), "eval_step must be"),
+    (lambda a: a.update({"history/grad_norm": -np.ones(12)}), "must be >= 0"),
+    (lambda a: a.update({"meta": np.zeros(3, np.float64)}), "meta must be a 1-D uint8"),
+    (lambda a: a.update({"meta": np.frombuffer(b"\xff\xfe", np.uint8)}), "bad meta"),
+    (lambda a: a.update({"meta": np.frombuffer(b"[1, 2]", np.uint8)}), "not a saved"),
+])
+def test_bad_arrays_are_a_value_error(saved, edit, message):
+    arrays = _entries(saved)
+    edit(arrays)
+    with pytest.raises(ValueError, match=message):
+        Trainer.from_bytes(_rebuild(arrays))
+
+
+def test_diverged_runs_round_trip_including_a_divergence_at_evaluation(saved):
+    run = Trainer.create("adding", SMALL["adding"], seed=3)
+    run.advance(10)                                  # eval_every 10: evaluated at step 10
+    run._diverge("eval_loss became nan at step 10")   # as _evaluate_and_record would
+    run.history["eval_step"].pop()
+    for key in run.task.metric_names:
+        run.history[key].pop()
+    again = Trainer.from_bytes(run.to_bytes())
+    assert again.status == DIVERGED and again.history == run.history
+
+
+def test_every_task_reports_its_metric_names():
+    for name in sorted(TASKS):
+        run = Trainer.create(name, {"max_steps": 1}, seed=0)
+        assert tuple(run.evaluate()) == run.task.metric_names
+
+
+@pytest.mark.parametrize("task, config, expected", [
+    # momentum at the largest learning rate: the loss jumps past 1e6 while still finite
+    ("adding", {"optimizer": "momentum", "lr": 10.0, "clip": "none"}, "exploded"),
+    # cross-entropy never overflows: it thrashes far above its starting loss and used to finish
+    ("copy", {"optimizer": "adam", "lr": 10.0, "clip": "none", "delay": 3}, "thrashed"),
+    ("sentiment", {"optimizer": "sgd", "lr": 10.0, "clip": "none"}, "thrashed"),
+])
+def test_loss_explosion_and_thrashing_count_as_divergence(task, config, expected):
+    run = Trainer.create(task, {**config, "max_steps": 100, "eval_every": 50}, seed=0)
+    taken = run.advance(100)
+    assert run.status == DIVERGED and taken < 100, run.history["loss"][-3:]
+    assert expected in run.message and "learning rate" in run.message
+    limit = run.loss_explosion_limit()
+    assert limit == max(1e3 * run.history["eval_loss"][0], 1e6)
+    assert all(v <= limit for v in run.history["loss"])
+    recent = run.history["loss"][-(trainer_module.THRASH_WINDOW - 1):]
+    assert len(recent) < trainer_module.THRASH_WINDOW
+    restored = Trainer.from_bytes(run.to_bytes())
+    assert restored.status == DIVERGED and restored.message == run.message
+
+
+def test_default_configurations_do_not_count_as_diverged():
+    for name in ("sine", "copy", "sentiment"):
+        run = Trainer.create(name, {"max_steps": 60}, seed=1)
+        run.advance(60)
+        assert run.status == FINISHED, (name, run.message)

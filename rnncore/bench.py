@@ -13,8 +13,9 @@ machine's speed hits both. Every call is timed; the figure is the median over al
 and the spread of the per-round medians is shown beside it, so an unsteady machine is visible.
 The load average is printed at the start and the end: another process busy on one of the two
 cores stalls every two-thread matrix product (a worker thread waits for its time slice), which
-can make either library several times slower, so figures taken with a load near 1 or above are
-flagged and are not worth comparing.
+can make either library several times slower. The load average decays over minutes (it still
+counts a run that just ended), so the check is the CPUs' busy share in the second before the
+start: above BUSY_SHARE the run is flagged as not worth comparing.
 PyTorch is looked for in --torch-python, else $RNNCORE_BENCH_TORCH, else the git-ignored
 `.bench-torch` interpreter beside the rnncore package, else this interpreter; without it the
 benchmark prints rnncore's figures alone. Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in the
@@ -48,7 +49,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # ---- workers: time one library, print one JSON line per (size, cell) ------------------------
 
 MIN_CALLS = 10       # per cell, size and round, however long a call takes
-BUSY_LOAD = 0.7      # 1-minute load average above which figures are flagged as untrustworthy
+BUSY_SHARE = 0.15    # CPU busy share (all cores) just before the run above which it is flagged
 
 
 def _time_calls(run, seconds):
@@ -125,6 +126,27 @@ def _load_average():
         return None
 
 
+def _busy_fraction(seconds=1.0):
+    """Share of all CPUs' time spent busy over `seconds` (Linux /proc/stat), or None.
+
+    Unlike the load average, which decays over minutes (and so still counts a benchmark that has
+    just finished), this says whether something is running right now.
+    """
+    def sample():
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)   # idle + iowait
+        return sum(fields), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1.0 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
 def _format_load(load):
     return "unknown" if load is None else " ".join(f"{value:.2f}" for value in load)
 
@@ -181,6 +203,7 @@ def main(argv=None):
     import numpy as np
 
     load_start = _load_average()
+    busy_start = _busy_fraction()
     torch_python, torch_version = (None, None) if args.no_torch else _find_torch_python(
         args.torch_python)
     libraries = ["numpy"] + (["torch"] if torch_python else [])
@@ -198,11 +221,13 @@ def main(argv=None):
           f"{args.rounds} alternating rounds of one process per library, median of all calls "
           f"[lowest-highest round median]")
     print(f"load average (1, 5, 15 min): {_format_load(load_start)} at the start, "
-          f"{_format_load(load_end)} at the end")
-    if any(load is not None and load[0] > BUSY_LOAD for load in (load_start, load_end)):
-        print(f"warning: the machine was busy (1-minute load above {BUSY_LOAD}); other processes "
-              f"stall two-thread products, so these figures are not trustworthy. Re-run when "
-              f"it is quiet.")
+          f"{_format_load(load_end)} at the end (which counts this benchmark's own workers); "
+          + ("CPU busy share unknown" if busy_start is None else
+             f"CPUs {busy_start:.0%} busy in the second before the start"))
+    if busy_start is not None and busy_start > BUSY_SHARE:
+        print(f"warning: the machine was busy (more than {BUSY_SHARE:.0%} of the CPUs' time just "
+              f"before the start); other processes stall two-thread products, so these figures "
+              f"are not trustworthy. Re-run when it is quiet.")
     openblas = [name for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ]
     print(f"numpy {np.__version__}; "
           + (f"torch {torch_version} ({torch_python})" if torch_python else

@@ -314,24 +314,5 @@ def _suffix(layer, direction):
 
 
 def _load_into(params: dict, state) -> None:
-    """Check `state` against `params` (names, shapes, finiteness), then copy it in place."""
-    if not isinstance(state, dict):
-        raise ValueError(f"state must be a dict of name -> array, got {type(state).__name__}")
-    missing = [name for name in params if name not in state]
-    unexpected = [name for name in state if name not in params]
-    if missing or unexpected:
-        raise ValueError(f"state names do not match the parameters: missing {missing}, "
-                         f"unexpected {unexpected}")
-    converted = {}
-    for name, target in params.items():
-        try:
-            value = np.asarray(state[name], dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"state[{name!r}] must be an array of numbers") from None
-        if value.shape != target.shape:
-            raise ValueError(f"state[{name!r}] must have shape {target.shape}, got {value.shape}")
-        if not np.all(np.isfinite(value)):
-            raise ValueError(f"state[{name!r}] must contain only finite numbers")
-        converted[name] = value
-    for name, value in converted.items():    # all checked before any is written
-        np.copyto(params[name], value, casting="unsafe")
+    """Check `state` against `params` (names, shapes, dtype cast, finiteness), then copy it in."""
+    limits.load_parameters(params, state)

@@ -3,8 +3,8 @@
 Equations in cells/gru.py (gates r, z, n; PyTorch's n_t = tanh(W_xn x + b_xn + r ⊙ (W_hn h + b_hn))
 by default, the textbook W_hn (r ⊙ h) with reset_after=False; h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}).
 Arranged for speed as bptt/rnn.py and bptt/lstm.py: columns, one product for all steps' inputs,
-buffers reused between calls, σ(a) = 1 / (1 + e^{-a}) with the r and z weight rows negated once, and the
-backward loop reduced to products with factors computed for all steps beforehand:
+buffers reused between calls, σ(a) = 1 / (1 + e^{-a}) with the r and z weight rows negated once,
+and the backward loop reduced to products with factors computed for all steps beforehand:
 
     da_n = dh ⊙ [(1 - z) tanh'(n)],   da_z = dh ⊙ [(h_{t-1} - n) σ'(z)]
     reset_after:  da_r = da_n ⊙ [(W_hn h + b_hn) σ'(r)],   d(W_hn h + b_hn) = da_n ⊙ r
@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..limits import check_cell_arguments
+from ..limits import check_bool, check_cell_arguments
 from .layout import (Workspace, check_gradients, columns, hidden_gradient, input_gradients,
                      input_terms, inputs_with_ones, rows, start_column, step_major)
 
@@ -42,6 +42,7 @@ def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True,
     is valid until the next call with the same workspace.
     """
     check_cell_arguments(x, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh, 3)
+    reset_after = check_bool("reset_after", reset_after)
     T, B, I = x.shape
     H = weight_hh.shape[1]
     dtype = x.dtype
@@ -72,9 +73,9 @@ def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True,
             a, h_prev, h, hn = gates[t], hs[t], hs[t + 1], hidden_n[t]
             rz, r, z, n = a[:2 * H], a[:H], a[H:2 * H], a[2 * H:]
             if reset_after:
-                np.matmul(w_hh, h_prev, out=w_h)
+                np.dot(w_hh, h_prev, out=w_h)
             else:
-                np.matmul(w_hh_rz, h_prev, out=w_h_rz)
+                np.dot(w_hh_rz, h_prev, out=w_h_rz)
             np.add(rz, w_h_rz, out=rz)
             np.exp(rz, out=rz)
             np.add(rz, one, out=rz)
@@ -84,7 +85,7 @@ def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True,
                 np.multiply(r, hn, out=tmp)
             else:
                 np.multiply(r, h_prev, out=hn)           # r ⊙ h_{t-1}
-                np.matmul(w_hh_n, hn, out=tmp)
+                np.dot(w_hh_n, hn, out=tmp)
             np.add(n, tmp, out=n)
             np.tanh(n, out=n)
             np.subtract(h_prev, n, out=h)                # h = n + z ⊙ (h_{t-1} - n)
@@ -136,14 +137,14 @@ def gru_backward(d_outputs, d_hT, cache):
     dh = start_column(d_hT, (H, B), dtype)
     d_out = columns(d_outputs, ws)
     through_w = ws.get("through_w", (H, B), dtype)
-    add, multiply, matmul = np.add, np.multiply, np.matmul
+    add, multiply, dot = np.add, np.multiply, np.dot
     for t in range(T - 1, -1, -1):
         if d_out is not None:
             add(dh, d_out[t], dh)
         da_t = da[t]
         multiply(dh, n_z_factors[t], da_t[0:2])                # da_n, da_z
         multiply(da_t[0], r_hn_factors[t], da_t[2:4])          # da_r, d(W_hn h + b_hn)
-        matmul(weight_hh_zrn_T, da_t[1:4].reshape(3 * H, B), out=through_w)
+        dot(weight_hh_zrn_T, da_t[1:4].reshape(3 * H, B), out=through_w)
         multiply(dh, z[t], dh)
         add(dh, through_w, dh)                                 # dh_{t-1}
     from_nzr = np.r_[2 * H:3 * H, H:2 * H, 0:H]
@@ -203,9 +204,9 @@ def _gru_backward_reset_before(d_outputs, d_hT, cache):
             np.add(dh, d_out_steps[t], out=dh)
         da_t = da[t]
         np.multiply(dh, z_n_factors[t], out=da_t[1:3])               # da_z, da_n
-        np.matmul(weight_n_T, da_t[2], out=d_rh)                      # d(r ⊙ h_{t-1})
+        np.dot(weight_n_T, da_t[2], out=d_rh)                      # d(r ⊙ h_{t-1})
         np.multiply(d_rh, r_factor[t], out=da_t[0])
-        np.matmul(weight_rz_T, da_t[0:2].reshape(2 * H, B), out=through_w)
+        np.dot(weight_rz_T, da_t[0:2].reshape(2 * H, B), out=through_w)
         np.multiply(dh, z[t], out=dh)
         np.add(dh, through_w, out=dh)
         np.multiply(d_rh, r[t], out=d_rh)

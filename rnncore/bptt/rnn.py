@@ -57,7 +57,7 @@ def rnn_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tan
     relu = nonlinearity == "relu"
     for t in range(T):
         a_t = a_steps[t]
-        np.matmul(weight_hh, h_steps[t], out=wh_h)
+        np.dot(weight_hh, h_steps[t], out=wh_h)
         np.add(a_t, wh_h, out=a_t)
         if relu:
             np.maximum(a_t, 0.0, out=h_steps[t + 1])
@@ -94,12 +94,12 @@ def rnn_backward(d_outputs, d_hT, cache):
     d_out_steps = None if d_out is None else list(d_out)
     da_steps, derivative_steps = list(da), list(derivative)
     weight_hh_T = weight_hh.T
-    add, multiply, matmul = np.add, np.multiply, np.matmul
+    add, multiply, dot = np.add, np.multiply, np.dot     # np.dot: the cheapest product call
     for t in range(T - 1, -1, -1):
         if d_out_steps is not None:
             add(dh, d_out_steps[t], dh)                  # dh_t = from above + from step t+1
         multiply(dh, derivative_steps[t], da_steps[t])
-        matmul(weight_hh_T, da_steps[t], out=dh)         # dh_{t-1} through W_h
+        dot(weight_hh_T, da_steps[t], out=dh)            # dh_{t-1} through W_h
     weight_ih_grad, bias_grad, dx, da2 = input_gradients(da, xa, weight_ih, ws)
     weight_hh_grad = hidden_gradient(da2, hs[:T], ws)
     grads = {"weight_ih": weight_ih_grad, "weight_hh": weight_hh_grad,

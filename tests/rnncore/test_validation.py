@@ -499,12 +499,6 @@ def test_load_parameters_writes_nothing_unless_all_good():
     assert params["a"].tolist() == [1, 2] and params["b"].dtype == F32
 
 
-_LAYERS_LOAD_PENDING = pytest.mark.xfail(
-    strict=True, reason="needs rnncore/layers.py _load_into to call limits.load_parameters "
-                        "(owned by the performance work); remove this marker once it does")
-
-
-@_LAYERS_LOAD_PENDING
 @pytest.mark.parametrize("value, message", [
     (np.full((4, 3), 1e300), r"must contain only finite numbers within ±3.4e\+38"),
     (np.ones((4, 3)) * (1 + 1j), r"must be real numbers, got complex"),
@@ -648,9 +642,6 @@ def test_reset_after_accepts_numpy_bools():
     assert cache.reset_after is False
 
 
-@pytest.mark.xfail(strict=True, reason="needs limits.check_bool in rnncore/bptt/gru.py "
-                                       "gru_forward (owned by the performance work); remove this "
-                                       "marker once it is there")
 def test_gru_kernel_reset_after_must_be_a_real_bool():
     with pytest.raises(ValueError, match=r"reset_after must be True or False, got 'no'"):
         gru_forward(np.zeros((5, 2, 3)), np.zeros((2, 4)), *_params(3), reset_after="no")

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import math
+
 import numpy as np
 
 from .. import training_limits as limits
@@ -177,6 +179,31 @@ class Task:
         return {}
 
 
+IGNORE = -100                        # target value of positions that are not scored
+
+
+class SymbolTask(Task):
+    """Shared by the tasks that name one of A symbols at the scored steps (copy, future
+    context): cross-entropy, accuracy on a fixed evaluation batch, chance level as baseline."""
+
+    metric = "eval_accuracy"
+    metric_names = ("eval_loss", "eval_accuracy")
+    higher_is_better = True
+    loss_kind = "cross_entropy"
+
+    def eval_batch(self, config, rng):
+        return self.sample_batch(config, rng, batch_size=128)
+
+    def evaluate(self, model, batch, config):
+        scores = model.forward(batch.inputs)
+        loss, _ = self.loss(scores, batch)
+        return {"eval_loss": loss, "eval_accuracy": accuracy(scores, batch.targets)}
+
+    def baseline(self, config, batch):
+        A = config["n_symbols"]
+        return {"guess_loss": math.log(A), "guess_accuracy": 1.0 / A}
+
+
 def one_hot(indices: np.ndarray, n_classes: int, dtype) -> np.ndarray:
     """indices (...) -> (..., n_classes) with a 1 at each index."""
     return np.eye(n_classes, dtype=dtype)[indices]
@@ -187,5 +214,5 @@ def accuracy(scores: np.ndarray, targets: np.ndarray) -> float:
     C = scores.shape[-1]
     predicted = scores.reshape(-1, C).argmax(axis=1)
     targets = targets.reshape(-1)
-    scored = targets != -100
+    scored = targets != IGNORE
     return float(np.mean(predicted[scored] == targets[scored]))

@@ -11,25 +11,17 @@ reach is short. Loss: softmax cross-entropy over the recall steps.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .base import Batch, Param, Task, accuracy, model_options, one_hot, training_params
+from .base import IGNORE, Batch, Param, SymbolTask, model_options, one_hot, training_params
 from .model import SequenceModel
 
-IGNORE = -100
 
-
-class CopyTask(Task):
+class CopyTask(SymbolTask):
     name = "copy"
     title = "Copy / memory task"
     claim = ("Gated cells hold symbols over a delay and write them back; a vanilla RNN forgets "
              "them as the delay grows and falls back to guessing.")
-    metric = "eval_accuracy"
-    metric_names = ("eval_loss", "eval_accuracy")
-    higher_is_better = True
-    loss_kind = "cross_entropy"
     params = {
         **training_params(cell="gru", hidden_size=32, batch_size=32, lr=0.02, max_steps=400,
                           eval_every=25),
@@ -58,14 +50,3 @@ class CopyTask(Task):
         targets[L + delay:] = symbols - 1                      # classes 0..A-1
         return Batch(one_hot(tokens, A + 2, config["dtype"]), targets)
 
-    def eval_batch(self, config, rng):
-        return self.sample_batch(config, rng, batch_size=128)
-
-    def evaluate(self, model, batch, config):
-        scores = model.forward(batch.inputs)
-        loss, _ = self.loss(scores, batch)
-        return {"eval_loss": loss, "eval_accuracy": accuracy(scores, batch.targets)}
-
-    def baseline(self, config, batch):
-        A = config["n_symbols"]
-        return {"guess_loss": math.log(A), "guess_accuracy": 1.0 / A}

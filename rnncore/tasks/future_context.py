@@ -11,25 +11,17 @@ the task. (Like filling a blank in a sentence from the words after it.)
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .base import Batch, Param, Task, accuracy, model_options, one_hot, training_params
+from .base import IGNORE, Batch, Param, SymbolTask, model_options, one_hot, training_params
 from .model import SequenceModel
 
-IGNORE = -100
 
-
-class FutureContextTask(Task):
+class FutureContextTask(SymbolTask):
     name = "future_context"
     title = "Future context (bidirectional)"
     claim = ("When the answer at step t depends on later inputs, a bidirectional RNN learns it and "
              "a one-directional RNN stays at chance.")
-    metric = "eval_accuracy"
-    metric_names = ("eval_loss", "eval_accuracy")
-    higher_is_better = True
-    loss_kind = "cross_entropy"
     params = {
         **training_params(cell="gru", hidden_size=16, batch_size=32, lr=0.02, max_steps=200,
                           eval_every=20),
@@ -56,14 +48,3 @@ class FutureContextTask(Task):
         targets[:T - k] = symbols[k:]
         return Batch(one_hot(symbols, A, config["dtype"]), targets)
 
-    def eval_batch(self, config, rng):
-        return self.sample_batch(config, rng, batch_size=128)
-
-    def evaluate(self, model, batch, config):
-        scores = model.forward(batch.inputs)
-        loss, _ = self.loss(scores, batch)
-        return {"eval_loss": loss, "eval_accuracy": accuracy(scores, batch.targets)}
-
-    def baseline(self, config, batch):
-        A = config["n_symbols"]
-        return {"guess_loss": math.log(A), "guess_accuracy": 1.0 / A}

@@ -269,12 +269,12 @@ class LSTM(RecurrentLayer):
 
     def _run_forward(self, x, start, cell, out, workspace):
         _, h_end, c_end, cache = lstm_forward(x, start[0], start[1], **cell, out=out,
-                                              workspace=workspace)
+                                              workspace=workspace, check=False)
         return (h_end, c_end), cache
 
     def _run_backward(self, d_out, d_end, cache):
         dh_end, dc_end = (None, None) if d_end is None else d_end
-        dx, dh0, dc0, grads = lstm_backward(d_out, dh_end, dc_end, cache)
+        dx, dh0, dc0, grads = lstm_backward(d_out, dh_end, dc_end, cache, check=False)
         return dx, (dh0, dc0), grads
 
 

@@ -17,7 +17,7 @@ from ..limits import check_array
 
 # At most this much is kept between calls per workspace (per layer and direction): beyond it the
 # arithmetic dwarfs the cost of fresh pages, and a layer should not hold on to hundreds of MB it
-# is not using. The benchmark's larger LSTM (batch 32, 50 steps, hidden 128) keeps 23 MB.
+# is not using. The benchmark's larger LSTM (batch 32, 50 steps, hidden 128) keeps 27 MB.
 KEEP_BYTES = 32 * 2**20
 
 
@@ -75,10 +75,16 @@ def input_terms(xa, weight, bias, out):
 
 
 def step_major(blocks, name, workspace):
-    """(T, R, B) per-step column blocks -> (R, T*B) for a product over all steps (a block copy)."""
+    """(T, R, B) per-step column blocks -> (R, T*B) for a product over all steps (a block copy).
+
+    Each contiguous B-long run moves whole: viewed as one opaque (void) element of B * itemsize
+    bytes, the copy is a (T, R) -> (R, T) transpose of T*R elements, about twice as fast as
+    NumPy's float copy, which pays its inner-loop overhead once per B-long run.
+    """
     T, R, B = blocks.shape
     joined = workspace.get(name, (R, T, B), blocks.dtype)
-    np.copyto(joined, blocks.transpose(1, 0, 2))
+    run = np.dtype((np.void, B * blocks.dtype.itemsize))
+    np.copyto(joined.view(run)[..., 0], blocks.view(run)[..., 0].T)
     return joined.reshape(R, T * B)
 
 

@@ -38,13 +38,21 @@ def _upsert(model, lookup, values, report, kind):
         obj = model.objects.create(**lookup, **values)
         report.count("created", kind)
         return obj
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    changed = [name for name, value in values.items() if _differs(obj, name, value)]
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
         obj.save(update_fields=changed)
         report.count("updated", kind)
     return obj
+
+
+def _differs(obj, name, value):
+    """Compare foreign keys by id, so a reload does not fetch every item's topic and source."""
+    field = obj._meta.get_field(name)
+    if field.is_relation:
+        return getattr(obj, field.attname) != value.pk
+    return getattr(obj, name) != value
 
 
 @transaction.atomic

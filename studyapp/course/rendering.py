@@ -21,6 +21,10 @@ class MathError(ValueError):
 _MATRIX = re.compile(r"\\begin\{([bpvBV]?matrix)\}(.*?)\\end\{\1\}", re.S)
 _GARBLED_ROW = re.compile(r"(?<!\\)\\ ")
 _UNKNOWN_COMMAND = re.compile(r"<mi>\\([A-Za-z]+)</mi>")
+# LaTeX puts a thin space between an operator name and a bare argument (\ln 0.8, \log P).
+_OPERATOR_NAME = re.compile(r"(<mi>(?:ln|log|exp|tanh|sin|cos|det|dim)</mi>)(?=<m[in]>)")
+# A bar is a fence in |y| and |x|: no operator spacing around it (as in LaTeX).
+_BAR = '<mo stretchy="false">&#x0007C;</mo>'
 
 
 def check_latex(latex):
@@ -52,7 +56,9 @@ def math_to_mathml(latex, display=False):
     if unknown:
         raise MathError(f"unknown LaTeX command \\{unknown.group(1)}: {latex!r}")
     # Accents (\tilde, \hat, \bar) sit tight on their base only when marked as accents.
-    return mathml.replace("<mover>", '<mover accent="true">')
+    mathml = mathml.replace("<mover>", '<mover accent="true">')
+    mathml = mathml.replace(_BAR, '<mo stretchy="false" lspace="0" rspace="0">&#x0007C;</mo>')
+    return _OPERATOR_NAME.sub(r'\1<mspace width="0.1667em"></mspace>', mathml)
 
 
 def _render_math(content, options):

@@ -10,7 +10,7 @@ The format is described in fixtures/README.md.
 import re
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .rendering import MathError, render_inline, render_markdown
@@ -33,7 +33,6 @@ class Source:
     key: str
     title: str
     filename: str
-    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ NOTE_KEYS = ({"slug", "title", "body", "source"}, set())
 CARD_KEYS = ({"slug", "front", "back", "source"}, {"source_ref"})
 QUESTION_KEYS = ({"slug", "text", "explanation", "source", "options"}, {"source_ref"})
 OPTION_KEYS = ({"text"}, {"correct"})
-SOURCE_KEYS = ({"title", "file"}, {"url"})
+SOURCE_KEYS = ({"title", "file"}, set())
 
 
 class _Reader:
@@ -143,6 +142,12 @@ class _Reader:
             self.fail(item, f"source_ref {ref!r} must look like Q12 or F3")
         return key, ref
 
+    @staticmethod
+    def label(kind, n, table):
+        """How an error names an item: its kind, position and, when it has one, its slug."""
+        slug = table.get("slug") if isinstance(table, dict) else None
+        return f"{kind} #{n}" + (f" {slug!r}" if slug else "")
+
     def items(self, data, key, item):
         value = data.get(key, [])
         if not isinstance(value, list):
@@ -150,7 +155,7 @@ class _Reader:
         return value
 
     def note(self, table, n):
-        item = f"notes #{n}" + (f" {table.get('slug')!r}" if isinstance(table, dict) else "")
+        item = self.label("notes", n, table)
         self.keys(table, NOTE_KEYS, item)
         return Note(
             slug=self.slug(table, item),
@@ -160,7 +165,7 @@ class _Reader:
         )
 
     def card(self, table, n):
-        item = f"cards #{n}" + (f" {table.get('slug')!r}" if isinstance(table, dict) else "")
+        item = self.label("cards", n, table)
         self.keys(table, CARD_KEYS, item)
         source, ref = self.source(table, item)
         return Card(
@@ -172,7 +177,7 @@ class _Reader:
         )
 
     def question(self, table, n):
-        item = f"questions #{n}" + (f" {table.get('slug')!r}" if isinstance(table, dict) else "")
+        item = self.label("questions", n, table)
         self.keys(table, QUESTION_KEYS, item)
         source, ref = self.source(table, item)
         raw_options = self.items(table, "options", item)
@@ -233,8 +238,7 @@ def read_sources(path):
     sources = {}
     for key, table in _load_toml(path).items():
         reader.keys(table, SOURCE_KEYS, f"source {key!r}")
-        sources[key] = Source(key=key, title=table["title"], filename=table["file"],
-                              url=table.get("url", ""))
+        sources[key] = Source(key=key, title=table["title"], filename=table["file"])
     return sources
 
 
@@ -246,37 +250,36 @@ def read_course(directory):
     if not files:
         raise ContentError(directory / "course", "", "no topic files (*.toml)")
     for path in files:
-        course.topics.append(_Reader(path, course.sources).topic(_load_toml(path)))
-    _check_unique(course)
+        topic = _Reader(path, course.sources).topic(_load_toml(path))
+        # Stored with the topic: the file relative to the course folder, wherever that lives.
+        course.topics.append(replace(topic, path=path.relative_to(directory).as_posix()))
+    _check_unique(course, directory)
     course.topics.sort(key=lambda topic: (topic.order, topic.slug))
     return course
 
 
-def _check_unique(course):
+def _items(topic):
+    """(kind, item) for the topic itself and each of its notes, cards and questions."""
+    yield "topic", topic
+    for kind in ("notes", "cards", "questions"):
+        for item in getattr(topic, kind):
+            yield kind, item
+
+
+def _check_unique(course, directory):
     """Slugs are unique per kind across the course; a source item appears once."""
     seen = {}
     for topic in course.topics:
-        groups = [("topic", [topic])] + [
-            (kind, getattr(topic, kind)) for kind in ("notes", "cards", "questions")
-        ]
-        for kind, items in groups:
-            for item in items:
-                key = (kind, item.slug)
+        for kind, item in _items(topic):
+            ref = getattr(item, "source_ref", "")
+            claims = [((kind, item.slug), "duplicate slug")]
+            if ref:
+                claims.append(((item.source, ref), f"source_ref {item.source} {ref} is used twice"))
+            for key, problem in claims:
                 if key in seen:
-                    raise ContentError(
-                        topic.path, f"{kind} {item.slug!r}",
-                        f"duplicate slug (also in {seen[key]})",
-                    )
+                    raise ContentError(directory / topic.path, f"{kind} {item.slug!r}",
+                                       f"{problem} (also in {seen[key]})")
                 seen[key] = topic.path
-                ref = getattr(item, "source_ref", "")
-                if ref:
-                    ref_key = ("ref", item.source, ref)
-                    if ref_key in seen:
-                        raise ContentError(
-                            topic.path, f"{kind} {item.slug!r}",
-                            f"source_ref {item.source} {ref} is used twice (also in {seen[ref_key]})",
-                        )
-                    seen[ref_key] = topic.path
 
 
 def main(argv):

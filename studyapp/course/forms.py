@@ -11,7 +11,10 @@ class AnswerForm(forms.Form):
     reveal = forms.BooleanField(required=False)
 
     def __init__(self, *args, question, **kwargs):
-        super().__init__(*args, **kwargs)
+        # Ids unique per question: a topic page holds many of these forms.
+        super().__init__(*args, auto_id=f"id_{question.slug}_%s", **kwargs)
+        self.question = question
+        # The choices validate the answer; the template lays the options out itself.
         self.fields["option"].choices = [(o.position, o.text) for o in question.options.all()]
 
     def clean(self):
@@ -19,3 +22,8 @@ class AnswerForm(forms.Form):
         if cleaned.get("option") is None and not cleaned.get("reveal") and not self.errors:
             raise forms.ValidationError("Choose one of the options, or ask to see the answer.")
         return cleaned
+
+    def is_correct(self):
+        """Whether the chosen option is the correct one (False when the answer was revealed)."""
+        chosen = self.cleaned_data["option"]
+        return chosen is not None and chosen == self.question.correct_option.position

@@ -1,7 +1,8 @@
 """Write a validated Course (content.py) to the database, idempotently, by slug.
 
 Existing rows are updated in place (their primary keys never change); rows whose slug is no
-longer in the files are retired; a retired item that comes back is revived.
+longer in the files are retired; a retired item that comes back is revived. Existing rows are
+read once per model, so a reload that changes nothing costs a handful of queries.
 """
 
 from dataclasses import dataclass, field
@@ -18,9 +19,9 @@ class LoadReport:
     updated: dict = field(default_factory=dict)
     retired: dict = field(default_factory=dict)
 
-    def count(self, bucket, kind):
+    def count(self, bucket, kind, n=1):
         table = getattr(self, bucket)
-        table[kind] = table.get(kind, 0) + 1
+        table[kind] = table.get(kind, 0) + n
 
     def summary(self):
         parts = []
@@ -31,28 +32,49 @@ class LoadReport:
         return "; ".join(parts) or "no changes"
 
 
-def _upsert(model, lookup, values, report, kind):
-    """update_or_create that reports only real changes."""
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        obj = model.objects.create(**lookup, **values)
-        report.count("created", kind)
-        return obj
-    changed = [name for name, value in values.items() if _differs(obj, name, value)]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=changed)
-        report.count("updated", kind)
-    return obj
+class _Rows:
+    """The existing rows of one model keyed by their identity, and upserts that report only
+    real changes."""
+
+    def __init__(self, model, kind, key, report):
+        self.model, self.kind, self.key, self.report = model, kind, key, report
+        self.rows = {key(row): row for row in model.objects.all()}
+        self.kept = set()
+
+    def upsert(self, identity, values, key=None):
+        """Create or update the row with `identity` (its key in self.rows defaults to the one
+        identity value, e.g. the slug)."""
+        row = self.rows.get(key if key is not None else next(iter(identity.values())))
+        if row is None:
+            row = self.model.objects.create(**identity, **values)
+            self.report.count("created", self.kind)
+        else:
+            changed = [name for name, value in values.items() if _differs(row, name, value)]
+            if changed:
+                for name in changed:
+                    setattr(row, name, values[name])
+                row.save(update_fields=changed)
+                self.report.count("updated", self.kind)
+        self.kept.add(row.pk)
+        return row
+
+    def retire_the_rest(self):
+        gone = self.model.objects.filter(retired=False).exclude(pk__in=self.kept)
+        count = gone.update(retired=True)
+        if count:
+            self.report.count("retired", self.model._meta.verbose_name_plural, count)
 
 
-def _differs(obj, name, value):
-    """Compare foreign keys by id, so a reload does not fetch every item's topic and source."""
-    field = obj._meta.get_field(name)
+def _differs(row, name, value):
+    """Compare foreign keys by id, so no related row is fetched."""
+    field = row._meta.get_field(name)
     if field.is_relation:
-        return getattr(obj, field.attname) != value.pk
-    return getattr(obj, name) != value
+        return getattr(row, field.attname) != value.pk
+    return getattr(row, name) != value
+
+
+def _by_slug(row):
+    return row.slug
 
 
 @transaction.atomic
@@ -60,47 +82,44 @@ def load_course(directory):
     """Load the course in `directory` (fixtures/). Returns a LoadReport."""
     course = read_course(directory)
     report = LoadReport()
-    sources = {
-        key: _upsert(Source, {"key": key}, {"title": s.title, "filename": s.filename}, report, "sources")
-        for key, s in course.sources.items()
-    }
-    kept = {Topic: set(), Note: set(), Flashcard: set(), Question: set()}
-    for topic_data in course.topics:
-        topic = _upsert(
-            Topic,
-            {"slug": topic_data.slug},
-            {"title": topic_data.title, "summary": topic_data.summary, "order": topic_data.order,
-             "source_path": topic_data.path.split("fixtures/")[-1], "retired": False},
-            report, "topics",
-        )
-        kept[Topic].add(topic.pk)
-        for position, note in enumerate(topic_data.notes, 1):
-            obj = _upsert(Note, {"slug": note.slug}, {
-                "topic": topic, "position": position, "source": sources[note.source],
-                "title": note.title, "body": note.body, "retired": False,
-            }, report, "notes")
-            kept[Note].add(obj.pk)
-        for position, card in enumerate(topic_data.cards, 1):
-            obj = _upsert(Flashcard, {"slug": card.slug}, {
-                "topic": topic, "position": position, "source": sources[card.source],
-                "source_ref": card.source_ref, "front": card.front, "back": card.back,
-                "retired": False,
-            }, report, "cards")
-            kept[Flashcard].add(obj.pk)
-        for position, question_data in enumerate(topic_data.questions, 1):
-            question = _upsert(Question, {"slug": question_data.slug}, {
-                "topic": topic, "position": position, "source": sources[question_data.source],
-                "source_ref": question_data.source_ref, "text": question_data.text,
-                "explanation": question_data.explanation, "retired": False,
-            }, report, "questions")
-            kept[Question].add(question.pk)
+    sources = _Rows(Source, "sources", lambda row: row.key, report)
+    source = {key: sources.upsert({"key": key}, {"title": s.title, "filename": s.filename})
+              for key, s in course.sources.items()}
+    topics = _Rows(Topic, "topics", _by_slug, report)
+    notes = _Rows(Note, "notes", _by_slug, report)
+    cards = _Rows(Flashcard, "cards", _by_slug, report)
+    questions = _Rows(Question, "questions", _by_slug, report)
+    options = _Rows(Option, "options", lambda row: (row.question_id, row.position), report)
+
+    for data in course.topics:
+        topic = topics.upsert({"slug": data.slug}, {
+            "title": data.title, "summary": data.summary, "order": data.order,
+            "source_path": data.path, "retired": False,
+        })
+
+        def item(position, content, **fields):
+            """What every note, card and question stores besides its own text."""
+            return {"topic": topic, "position": position, "source": source[content.source],
+                    "retired": False, **fields}
+
+        for position, note in enumerate(data.notes, 1):
+            notes.upsert({"slug": note.slug},
+                         item(position, note, title=note.title, body=note.body))
+        for position, card in enumerate(data.cards, 1):
+            cards.upsert({"slug": card.slug}, item(position, card, source_ref=card.source_ref,
+                                                   front=card.front, back=card.back))
+        for position, question_data in enumerate(data.questions, 1):
+            question = questions.upsert({"slug": question_data.slug}, item(
+                position, question_data, source_ref=question_data.source_ref,
+                text=question_data.text, explanation=question_data.explanation))
             for k, option in enumerate(question_data.options, 1):
-                _upsert(Option, {"question": question, "position": k},
-                        {"text": option.text, "correct": option.correct}, report, "options")
-            question.options.filter(position__gt=len(question_data.options)).delete()
-    for model, pks in kept.items():
-        for obj in model.objects.filter(retired=False).exclude(pk__in=pks):
-            obj.retired = True
-            obj.save(update_fields=["retired"])
-            report.count("retired", model._meta.verbose_name_plural)
+                options.upsert({"question": question, "position": k},
+                               {"text": option.text, "correct": option.correct},
+                               key=(question.pk, k))
+
+    # Options have no life of their own (nothing points at them yet): extra ones are deleted.
+    Option.objects.filter(question__in=questions.kept).exclude(pk__in=options.kept).delete()
+
+    for rows in (topics, notes, cards, questions):
+        rows.retire_the_rest()
     return report

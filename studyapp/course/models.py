@@ -4,6 +4,8 @@ Rows are identified by their slug and keep their primary key across reloads; an 
 from the files is retired (hidden), never deleted, so whatever points at it survives.
 """
 
+from functools import cached_property
+
 from django.db import models
 from django.urls import reverse
 
@@ -86,8 +88,9 @@ class Question(TopicItem):
     def __str__(self):
         return self.text
 
-    @property
+    @cached_property
     def correct_option(self):
+        """The one correct option (the loader guarantees exactly one); uses prefetched options."""
         return next(option for option in self.options.all() if option.correct)
 
 
@@ -108,4 +111,4 @@ class Option(models.Model):
 
     @property
     def letter(self):
-        return "ABCDEF"[self.position - 1]
+        return chr(ord("A") + self.position - 1)

@@ -1,11 +1,12 @@
 """Pages for reading a topic: its notes, flashcards and questions (answers revealed via htmx)."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .forms import AnswerForm
-from .models import Flashcard, Option, Question, Topic
+from .models import Flashcard, Question, Topic
 
 
 def _live_topic(slug):
@@ -17,12 +18,17 @@ def _partial(request, template, name):
     return f"{template}#{name}" if request.htmx else template
 
 
+def _live_count(model):
+    """The number of a topic's live items of `model`, as a subquery (no join fan-out)."""
+    counts = (model.objects.live().filter(topic=OuterRef("pk")).order_by()
+              .values("topic").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(counts), 0)
+
+
 @require_GET
 def topic_list(request):
     topics = Topic.objects.live().annotate(
-        card_count=Count("flashcards", filter=Q(flashcards__retired=False), distinct=True),
-        question_count=Count("questions", filter=Q(questions__retired=False), distinct=True),
-        note_count=Count("notes", filter=Q(notes__retired=False), distinct=True),
+        card_count=_live_count(Flashcard), question_count=_live_count(Question),
     )
     return render(request, "course/topic_list.html", {"topics": topics})
 
@@ -30,16 +36,14 @@ def topic_list(request):
 @require_GET
 def topic_detail(request, slug):
     topic = _live_topic(slug)
-    questions = topic.questions.live().prefetch_related(
-        Prefetch("options", queryset=Option.objects.order_by("position"))
-    )
+    questions = topic.questions.live().prefetch_related("options")
     topics = list(Topic.objects.live().only("slug", "title", "order"))
     index = next(i for i, t in enumerate(topics) if t.pk == topic.pk)
     return render(request, "course/topic_detail.html", {
         "topic": topic,
         "notes": topic.notes.live(),
         "cards": topic.flashcards.live(),
-        "questions": [(q, AnswerForm(question=q, auto_id=f"id_{q.slug}_%s")) for q in questions],
+        "questions": [(q, AnswerForm(question=q)) for q in questions],
         "previous_topic": topics[index - 1] if index > 0 else None,
         "next_topic": topics[index + 1] if index + 1 < len(topics) else None,
     })
@@ -48,7 +52,10 @@ def topic_detail(request, slug):
 @require_GET
 def card(request, slug, card_slug):
     """One flashcard; `?side=back` shows its answer."""
-    flashcard = get_object_or_404(Flashcard.objects.live(), topic=_live_topic(slug), slug=card_slug)
+    flashcard = get_object_or_404(
+        Flashcard.objects.live().select_related("topic"),
+        topic__slug=slug, topic__retired=False, slug=card_slug,
+    )
     context = {"topic": flashcard.topic, "card": flashcard, "revealed": request.GET.get("side") == "back"}
     return render(request, _partial(request, "course/card.html", "card"), context)
 
@@ -56,19 +63,20 @@ def card(request, slug, card_slug):
 @require_http_methods(["GET", "POST"])
 def question(request, slug, question_slug):
     """One question; POST checks an answer (or reveals it) and shows the explanation."""
-    item = get_object_or_404(Question.objects.live(), topic=_live_topic(slug), slug=question_slug)
+    item = get_object_or_404(
+        Question.objects.live().select_related("topic").prefetch_related("options"),
+        topic__slug=slug, topic__retired=False, slug=question_slug,
+    )
     context = {"topic": item.topic, "question": item}
     status = 200
     if request.method == "POST":
-        form = AnswerForm(request.POST, question=item, auto_id=f"id_{item.slug}_%s")
+        form = AnswerForm(request.POST, question=item)
         if form.is_valid():
-            chosen = form.cleaned_data["option"]
-            context["answered"] = True
-            context["chosen"] = chosen
-            context["is_correct"] = chosen is not None and chosen == item.correct_option.position
+            context.update(answered=True, chosen=form.cleaned_data["option"],
+                           is_correct=form.is_correct())
         else:
             status = 400
     else:
-        form = AnswerForm(question=item, auto_id=f"id_{item.slug}_%s")
+        form = AnswerForm(question=item)
     context["form"] = form
     return render(request, _partial(request, "course/question.html", "question"), context, status=status)

@@ -158,3 +158,31 @@ def test_command_check_and_load(tmp_path, capsys):
     call_command("load_course", "--dir", str(tmp_path))
     assert "created" in capsys.readouterr().out
     assert Topic.objects.count() == 2
+
+
+def test_a_question_can_lose_an_option(tmp_path):
+    write_course(tmp_path)
+    load_course(tmp_path)
+    three = HIDDEN_STATE.replace('''  [[questions.options]]
+  text = "To be the final output."
+''', "")
+    write_course(tmp_path, {"030-hidden-state.toml": three, "100-gru.toml": GRU})
+    load_course(tmp_path)
+    question = Question.objects.get(slug="hs-question")
+    assert [o.text for o in question.options.all()] == [
+        "To normalize input data.",
+        "To capture information from the current input and the previous hidden state.",
+        "To manage gradients.",
+    ]
+
+
+def test_reload_without_changes_is_a_few_queries(tmp_path, django_assert_max_num_queries):
+    write_course(tmp_path)
+    load_course(tmp_path)
+    with django_assert_max_num_queries(15):
+        assert load_course(tmp_path).summary() == "no changes"
+
+
+def test_topic_source_path_is_relative_to_the_course_folder(tmp_path):
+    load_course(write_course(tmp_path))
+    assert Topic.objects.get(slug="gru").source_path == "course/100-gru.toml"

@@ -149,3 +149,12 @@ def test_expired_csrf_token_is_a_403_with_an_explanation(course):
     response = strict.post(reverse("course:question", args=["hidden-state", "hs-question"]), {"option": "2"})
     assert response.status_code == 403
     assert "This page has expired" in response.content.decode()
+
+
+def test_pages_make_a_bounded_number_of_queries(client, course, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        client.get("/")
+    with django_assert_max_num_queries(8):  # independent of the number of items on the page
+        client.get(reverse("course:topic", args=["hidden-state"]))
+    with django_assert_max_num_queries(3):
+        answer(client, {"option": "2"}, **HTMX)

@@ -31,8 +31,9 @@ The cells one step at a time, forward and backward side by side (rnncore.cells):
 Whole-sequence kernels (rnncore.bptt): rnn_forward/backward, lstm_forward/backward,
 gru_forward/backward; activations with derivatives (rnncore.activations): sigmoid, tanh, relu,
 softmax; worked-example traces in float64 (rnncore.traces): rnn_step_trace, lstm_step_trace,
-gru_step_trace; bounds for web forms (rnncore.limits). Every entry point raises ValueError naming
-the parameter and its allowed range. `python -m rnncore.bench` times the layers.
+gru_step_trace; bounds for web forms and the checks that enforce them (rnncore.limits; the
+training hyperparameters' bounds in rnncore.training_limits). Every entry point raises
+ValueError naming the parameter and its allowed range. `python -m rnncore.bench` times the layers.
 
 Training (rnncore/TRAINING.md)::
 
@@ -75,5 +76,5 @@ __all__ = [
     "softmax", "softmax_backward",
     "Trace", "rnn_step_trace", "lstm_step_trace", "gru_step_trace",
     "mse_loss", "cross_entropy", "ctc_loss", "SGD", "Momentum", "Adagrad", "Adam",
-    "clip_grad_norm", "clip_grad_value", "Trainer", "TASKS", "get_task",
+    "clip_grad_norm", "clip_grad_value", "Trainer", "TASKS", "get_task", "limits",
 ]

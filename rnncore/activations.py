@@ -16,30 +16,15 @@ there the difference is below rounding.) Softmax works along the last axis.
 
 Every public function accepts an array or array-like of real numbers (lists, scalars; integers
 are computed in float64, float32 stays float32) and raises ValueError naming the argument for
-anything else: strings, complex numbers, NaN or ±inf. The cells call the unchecked _sigmoid etc.
-on arrays they have already checked.
+anything else: strings, complex numbers, NaN or ±inf (rnncore.limits.as_real_array). The cells
+call the unchecked _sigmoid etc. on arrays they have already checked.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-
-def _as_real_array(name: str, value) -> np.ndarray:
-    """value as a finite real float array (float32/float64 kept, integers and bools -> float64)."""
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{name} must be an array of real numbers") from None
-    if array.dtype.kind == "c":
-        raise ValueError(f"{name} must be real numbers, got complex ({array.dtype.name})")
-    if array.dtype.kind in "biu" or array.dtype == np.float16:
-        array = array.astype(np.float64)
-    elif array.dtype.kind != "f":
-        raise ValueError(f"{name} must be an array of real numbers, got dtype {array.dtype}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
-    return array
+from .limits import as_real_array
 
 
 def _with_last_axis(name: str, array: np.ndarray) -> np.ndarray:
@@ -79,38 +64,38 @@ def _softmax(x):
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """σ(x) = 1 / (1 + e^{-x}), elementwise, any shape: 1 / (1 + e^{-x}) for x >= 0 and
     e^{x} / (1 + e^{x}) for x < 0, both written with e^{-|x|}."""
-    return _sigmoid(_as_real_array("x", x))
+    return _sigmoid(as_real_array("x", x))
 
 
 def sigmoid_derivative(y: np.ndarray) -> np.ndarray:
     """dσ/dx given y = σ(x): y (1 - y)."""
-    return _sigmoid_derivative(_as_real_array("y", y))
+    return _sigmoid_derivative(as_real_array("y", y))
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
     """tanh(x), elementwise, any shape."""
-    return np.tanh(_as_real_array("x", x))
+    return np.tanh(as_real_array("x", x))
 
 
 def tanh_derivative(y: np.ndarray) -> np.ndarray:
     """d tanh/dx given y = tanh(x): 1 - y^2."""
-    return _tanh_derivative(_as_real_array("y", y))
+    return _tanh_derivative(as_real_array("y", y))
 
 
 def relu(x: np.ndarray) -> np.ndarray:
     """max(0, x), elementwise, any shape."""
-    return np.maximum(_as_real_array("x", x), 0.0)
+    return np.maximum(as_real_array("x", x), 0.0)
 
 
 def relu_derivative(y: np.ndarray) -> np.ndarray:
     """dReLU/dx given y = ReLU(x): 1 where y > 0, else 0 (the subgradient 0 at x = 0, as PyTorch)."""
-    return _relu_derivative(_as_real_array("y", y))
+    return _relu_derivative(as_real_array("y", y))
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
     """Softmax along the last axis, shifted by the max so e^x never overflows. Shape of x
     (at least 1-D, at least one entry along the last axis)."""
-    return _softmax(_with_last_axis("x", _as_real_array("x", x)))
+    return _softmax(_with_last_axis("x", as_real_array("x", x)))
 
 
 def softmax_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -119,15 +104,9 @@ def softmax_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
     dx_j = Σ_k dy_k s_k (δ_kj - s_j) = s_j (dy_j - Σ_k dy_k s_k): the Jacobian-vector product,
     without building the (K, K) Jacobian.
     """
-    dy = _with_last_axis("dy", _as_real_array("dy", dy))
-    y = _with_last_axis("y", _as_real_array("y", y))
+    dy = _with_last_axis("dy", as_real_array("dy", dy))
+    y = _with_last_axis("y", as_real_array("y", y))
     if dy.shape != y.shape:
         raise ValueError(f"dy must have the shape of y {y.shape}, got {dy.shape}")
     return y * (dy - np.sum(dy * y, axis=-1, keepdims=True))
 
-
-ACTIVATIONS = {
-    "sigmoid": (sigmoid, sigmoid_derivative),
-    "tanh": (tanh, tanh_derivative),
-    "relu": (relu, relu_derivative),
-}

@@ -22,28 +22,77 @@ Shapes: x (T, B, I) inputs of layer 0 (embedded already, if the model embeds tok
 
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
+
 import numpy as np
 
+from . import limits
 from .cells import (gru_step_backward, gru_step_forward, lstm_step_backward, lstm_step_forward,
                     rnn_step_backward, rnn_step_forward)
-from . import training_limits as limits
 from .layers import GRU, LSTM, RNN
 
 SATURATION_THRESHOLD = (1e-4, 0.5)
 MAX_COMPONENTS = 3
 MAX_UNROLL_CELLS = 20_000_000      # T * B * H * num_layers * directions the unroll may hold
-GATE_NAMES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+
+
+class CellKind(NamedTuple):
+    """How to step one kind of cell. forward(layer, x_t, h, c, cell) -> (h, c, cache) and
+    backward(dh, dc, cache) -> (dx, dh_prev, dc_prev), with c None for cells without a cell
+    state; gates: the fields of the step cache holding the gate activations, in the order
+    PyTorch stacks them in W_hh (the vanilla RNN's "gate" is its new state h)."""
+
+    layer_class: type
+    forward: Callable
+    backward: Callable
+    gates: tuple[str, ...]
+
+
+def _rnn_forward(layer, x, h, c, cell):
+    h, cache = rnn_step_forward(x, h, **cell, nonlinearity=layer.nonlinearity)
+    return h, None, cache
+
+
+def _rnn_backward(dh, dc, cache):
+    dx, dh_prev, _ = rnn_step_backward(dh, cache)
+    return dx, dh_prev, None
+
+
+def _lstm_forward(layer, x, h, c, cell):
+    return lstm_step_forward(x, h, c, **cell)
+
+
+def _lstm_backward(dh, dc, cache):
+    dx, dh_prev, dc_prev, _ = lstm_step_backward(dh, dc, cache)
+    return dx, dh_prev, dc_prev
+
+
+def _gru_forward(layer, x, h, c, cell):
+    h, cache = gru_step_forward(x, h, **cell, reset_after=layer.reset_after)
+    return h, None, cache
+
+
+def _gru_backward(dh, dc, cache):
+    dx, dh_prev, _ = gru_step_backward(dh, cache)
+    return dx, dh_prev, None
+
+
+CELL_KINDS = {
+    "rnn": CellKind(RNN, _rnn_forward, _rnn_backward, ("h",)),
+    "lstm": CellKind(LSTM, _lstm_forward, _lstm_backward, ("i", "f", "g", "o")),
+    "gru": CellKind(GRU, _gru_forward, _gru_backward, ("r", "z", "n")),
+}
 
 
 def _cell_kind(layer) -> str:
-    for kind, cls in (("lstm", LSTM), ("gru", GRU), ("rnn", RNN)):
-        if isinstance(layer, cls):
+    for kind, spec in CELL_KINDS.items():
+        if isinstance(layer, spec.layer_class):
             return kind
     raise ValueError(f"layer must be an rnncore RNN, LSTM or GRU, got {type(layer).__name__}")
 
 
 def _check_layer_index(layer, layer_index) -> int:
-    return limits.check_index("layer_index", layer_index, 0, layer.num_layers - 1)
+    return limits.check_int("layer_index", layer_index, 0, layer.num_layers - 1)
 
 
 def _cell(layer, index: int = 0, suffix: str = "") -> dict[str, np.ndarray]:
@@ -53,12 +102,18 @@ def _cell(layer, index: int = 0, suffix: str = "") -> dict[str, np.ndarray]:
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
 
 
+def _real_array(name: str, value, shape_text: str) -> np.ndarray:
+    """value as a finite float64 array (integers are fine), else ValueError naming it."""
+    return limits.check_floating_array(
+        name, limits.as_real_array(name, value, dtype=np.float64, finite=False,
+                                   expected=f"a real-valued array of shape {shape_text}"),
+        allow_empty=True)
+
+
 def _check_x(layer, x) -> np.ndarray:
     """x (T, B, input_size): a finite real-valued array, within MAX_UNROLL_CELLS."""
-    array = np.asarray(x) if isinstance(x, np.ndarray) or isinstance(x, (list, tuple)) else None
-    if array is None or array.dtype.kind not in "iuf":
-        raise ValueError("x must be a real-valued array of shape (T, B, input_size)")
     I = layer.input_size
+    array = _real_array("x", x, "(T, B, input_size)")
     if array.ndim != 3 or array.shape[2] != I or array.shape[0] < 1 or array.shape[1] < 1:
         raise ValueError(f"x must have shape (T, B, {I}) with T, B >= 1, got {array.shape}")
     T, B, _ = array.shape
@@ -66,9 +121,6 @@ def _check_x(layer, x) -> np.ndarray:
     if cells > MAX_UNROLL_CELLS:
         raise ValueError(f"x is too large to unroll: T * B * hidden_size * num_layers * "
                          f"directions must be at most {MAX_UNROLL_CELLS}, got {cells}")
-    array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        raise ValueError("x must be finite")
     return array
 
 
@@ -76,27 +128,18 @@ def _run_direction(layer, kind: str, cell: dict, x: np.ndarray, reverse: bool) -
     """One direction of one layer over x (T, B, I) from a zero state, step by step."""
     T, B, _ = x.shape
     H = cell["weight_hh"].shape[1]
+    spec = CELL_KINDS[kind]
     h, c = np.zeros((B, H)), np.zeros((B, H))
     hs, cs, caches = [None] * T, [None] * T, [None] * T
-    gate_names = GATE_NAMES[kind]
-    gates = {name: [None] * T for name in gate_names}
+    gates = {name: [None] * T for name in spec.gates}
     for t in (reversed(range(T)) if reverse else range(T)):
-        if kind == "rnn":
-            h, cache = rnn_step_forward(x[t], h, **cell, nonlinearity=layer.nonlinearity)
-            gates["h"][t] = h
-        elif kind == "lstm":
-            h, c, cache = lstm_step_forward(x[t], h, c, **cell)
-            for name, value in zip(gate_names, cache[5:9]):        # i, f, g, o
-                gates[name][t] = value
-            cs[t] = c
-        else:
-            h, cache = gru_step_forward(x[t], h, **cell, reset_after=layer.reset_after)
-            for name, value in zip(gate_names, cache[4:7]):        # r, z, n
-                gates[name][t] = value
-        hs[t], caches[t] = h, cache
+        h, c, cache = spec.forward(layer, x[t], h, c, cell)
+        for name in spec.gates:
+            gates[name][t] = getattr(cache, name)
+        hs[t], cs[t], caches[t] = h, c, cache
     out = {"kind": kind, "h": np.stack(hs), "gates": {k: np.stack(v) for k, v in gates.items()},
            "caches": caches, "reverse": reverse}
-    if kind == "lstm":
+    if c is not None:
         out["c"] = np.stack(cs)
     return out
 
@@ -134,19 +177,14 @@ def _backward_direction(run: dict, d_h: np.ndarray) -> tuple[np.ndarray, np.ndar
     T = d_h.shape[0]
     norms = np.empty(T)
     d_x = None
+    backward = CELL_KINDS[run["kind"]].backward
     dh_from_next = np.zeros_like(d_h[0])
-    dc_from_next = np.zeros_like(d_h[0])
+    dc_from_next = np.zeros_like(d_h[0]) if "c" in run else None
     order = range(T) if run["reverse"] else reversed(range(T))
     for t in order:
         dh = d_h[t] + dh_from_next
         norms[t] = np.mean(np.linalg.norm(dh, axis=1))
-        cache = run["caches"][t]
-        if run["kind"] == "rnn":
-            dx, dh_from_next, _ = rnn_step_backward(dh, cache)
-        elif run["kind"] == "lstm":
-            dx, dh_from_next, dc_from_next, _ = lstm_step_backward(dh, dc_from_next, cache)
-        else:
-            dx, dh_from_next, _ = gru_step_backward(dh, cache)
+        dx, dh_from_next, dc_from_next = backward(dh, dc_from_next, run["caches"][t])
         if d_x is None:
             d_x = np.zeros((T,) + dx.shape)
         d_x[t] = dx
@@ -167,13 +205,10 @@ def layer_gradient_norms(layer, x: np.ndarray, d_outputs: np.ndarray | None = No
     if d_outputs is None:
         d_outputs = np.zeros((T, B, H * D))
         d_outputs[-1, :, :H] = 1.0 / np.sqrt(H)
-    d_outputs = np.asarray(d_outputs)
-    if d_outputs.dtype.kind not in "iuf" or d_outputs.shape != (T, B, H * D):
+    d_outputs = _real_array("d_outputs", d_outputs, f"({T}, {B}, {H * D})")
+    if d_outputs.shape != (T, B, H * D):
         raise ValueError(f"d_outputs must be a real-valued array of shape ({T}, {B}, {H * D}), "
-                         f"got {d_outputs.shape} {d_outputs.dtype}")
-    d_outputs = d_outputs.astype(np.float64)
-    if not np.all(np.isfinite(d_outputs)):
-        raise ValueError("d_outputs must be finite")
+                         f"got {d_outputs.shape}")
     runs = _unroll_layers(layer, x, layer.num_layers - 1)
     norms = np.empty((layer.num_layers, T))
     d_above = d_outputs
@@ -221,8 +256,8 @@ def recurrent_spectral_radii(layer, layer_index: int = 0) -> dict[str, float]:
     kind = _cell_kind(layer)
     w_hh = _cell(layer, _check_layer_index(layer, layer_index))["weight_hh"]
     H = w_hh.shape[1]
-    names = GATE_NAMES[kind]
-    return {name: spectral_radius(w_hh[k * H:(k + 1) * H]) for k, name in enumerate(names)}
+    gates = CELL_KINDS[kind].gates
+    return {name: spectral_radius(w_hh[k * H:(k + 1) * H]) for k, name in enumerate(gates)}
 
 
 def gate_statistics(layer, x: np.ndarray, threshold: float = 0.05,
@@ -233,7 +268,7 @@ def gate_statistics(layer, x: np.ndarray, threshold: float = 0.05,
     Sigmoid gates (i, f, o, r, z) count as saturated below threshold or above 1 - threshold;
     tanh outputs (g, n, h) beyond 1 - threshold in absolute value.
     Returns {gate: {'mean': (T,) list, 'saturated': (T,) list, 'saturated_overall': float}}."""
-    threshold = limits.check_real("threshold", threshold, SATURATION_THRESHOLD)
+    threshold = limits.check_real("threshold", threshold, *SATURATION_THRESHOLD)
     run = unroll(layer, x, layer_index)
     tanh_like = {"g", "n", "h"}
     stats = {}
@@ -254,7 +289,7 @@ def hidden_trajectory(layer, x: np.ndarray, components: int = 2, layer_index: in
     The components are those of all T * B states (centred); the projection (T, B, k) draws each
     sequence as a path. Returns {'h': (T, B, H), 'projection': (T, B, k),
     'explained_variance_ratio': (k,)} and, for an LSTM, 'c': (T, B, H)."""
-    components = limits.check_index("components", components, 1, MAX_COMPONENTS)
+    components = limits.check_int("components", components, 1, MAX_COMPONENTS)
     run = unroll(layer, x, layer_index)
     h = run["h"]
     T, B, H = h.shape
@@ -279,7 +314,7 @@ def analyse_run(run, n_examples: int = 8) -> dict:
     evaluation batch, with the gradient norms of the task's own loss: 'gradient_norms' for the
     top layer (which the head's gradient reaches directly), 'gradient_norms_by_layer' for every
     layer, bottom first. Gates, trajectory and spectral radius are layer 0's. JSON-able."""
-    n_examples = limits.check_index("n_examples", n_examples, 1, MAX_EXAMPLES)
+    n_examples = limits.check_int("n_examples", n_examples, 1, MAX_EXAMPLES)
     model, batch = run.model, run.eval_data
     n = min(n_examples, batch.inputs.shape[1])
     if model.many_to_one:

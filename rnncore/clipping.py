@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from . import training_limits as limits
+from . import limits, training_limits
 
 
 def _check_grads(grads) -> None:
@@ -46,7 +46,7 @@ def clip_grad_norm(grads: dict[str, np.ndarray], max_norm: float) -> tuple[float
 
     Returns (norm_before, norm_after). A non-finite norm is left alone (the trainer reports it
     as divergence rather than hiding it)."""
-    max_norm = limits.check_real("clip_norm", max_norm, limits.CLIP_NORM)
+    max_norm = limits.check_real("clip_norm", max_norm, *training_limits.CLIP_NORM)
     _check_grads(grads)
     norm = global_norm(grads)
     if not math.isfinite(norm):
@@ -63,7 +63,7 @@ def clip_grad_value(grads: dict[str, np.ndarray], clip_value: float) -> tuple[fl
     """Clip every gradient entry to [-clip_value, clip_value] (in place), as min-char-rnn does.
 
     Returns (norm_before, norm_after)."""
-    clip_value = limits.check_real("clip_value", clip_value, limits.CLIP_VALUE)
+    clip_value = limits.check_real("clip_value", clip_value, *training_limits.CLIP_VALUE)
     _check_grads(grads)
     before = global_norm(grads)
     for grad in grads.values():

@@ -17,7 +17,7 @@ import itertools
 
 import numpy as np
 
-from . import training_limits as limits
+from . import limits, training_limits
 
 # T * N * (2 max(L) + 1): the cells of the forward-backward lattice (each array of that size is
 # float64; five are alive at once, so 2e6 cells is about 80 MB).
@@ -56,7 +56,7 @@ def _check_ctc_inputs(log_probs, targets, input_lengths, target_lengths, blank):
     if unbatched:
         log_probs = log_probs[:, None, :]
     T, N, C = log_probs.shape
-    blank = limits.check_index("blank", blank, 0, C - 1)
+    blank = limits.check_int("blank", blank, 0, C - 1)
     input_lengths = _lengths("input_lengths", input_lengths, N, unbatched)
     target_lengths = _lengths("target_lengths", target_lengths, N, unbatched)
     if np.any(input_lengths < 1) or np.any(input_lengths > T):
@@ -130,8 +130,8 @@ def ctc_loss(log_probs: np.ndarray, targets, input_lengths, target_lengths, blan
     chain ``log_softmax_backward`` for those. An infeasible target (too long for its input) has
     loss inf (0 with zero_infinity) and zero gradient.
     """
-    limits.check_reduction(reduction)
-    limits.check_bool("zero_infinity", zero_infinity)
+    limits.check_choice("reduction", reduction, training_limits.REDUCTIONS)
+    limits.check_bool("zero_infinity", zero_infinity, words="true or false")
     log_probs, labels, input_lengths, target_lengths, blank, unbatched = _check_ctc_inputs(
         log_probs, targets, input_lengths, target_lengths, blank)
     T, N, C = log_probs.shape
@@ -212,7 +212,7 @@ def ctc_collapse(path, blank: int = 0) -> list[int]:
     """The CTC collapse B: merge repeated symbols, then drop blanks. (a a _ a b b) -> (a a b).
 
     path: a 1-D sequence of non-negative integers; blank: an integer in [0, MAX_CLASSES]."""
-    blank = limits.check_index("blank", blank, 0, MAX_CLASSES)
+    blank = limits.check_int("blank", blank, 0, MAX_CLASSES)
     path = limits.check_integer_array("path", path, ndim=1)
     if np.any(path < 0):
         raise ValueError("path must hold class indices >= 0")
@@ -233,7 +233,7 @@ def ctc_best_path(log_probs: np.ndarray, blank: int = 0):
     all alignments), but usually is in practice.
     """
     log_probs = limits.check_floating_array("log_probs", log_probs, min_ndim=2, max_ndim=2)
-    blank = limits.check_index("blank", blank, 0, log_probs.shape[1] - 1)
+    blank = limits.check_int("blank", blank, 0, log_probs.shape[1] - 1)
     path = [int(k) for k in np.argmax(log_probs, axis=-1)]
     return path, ctc_collapse(path, blank)
 
@@ -263,11 +263,11 @@ def ctc_alignments(target, n_steps: int, n_classes: int | None = None, blank: in
     enters states from which the end is still reachable, so its work is proportional to the
     alignments it lists.
     """
-    n_steps = limits.check_index("n_steps", n_steps, 1, MAX_ALIGNMENT_STEPS)
-    max_alignments = limits.check_index("max_alignments", max_alignments, 1, MAX_ALIGNMENTS)
+    n_steps = limits.check_int("n_steps", n_steps, 1, MAX_ALIGNMENT_STEPS)
+    max_alignments = limits.check_int("max_alignments", max_alignments, 1, MAX_ALIGNMENTS)
     if n_classes is not None:
-        n_classes = limits.check_index("n_classes", n_classes, 2, MAX_CLASSES)
-    blank = limits.check_index("blank", blank, 0,
+        n_classes = limits.check_int("n_classes", n_classes, 2, MAX_CLASSES)
+    blank = limits.check_int("blank", blank, 0,
                                MAX_CLASSES if n_classes is None else n_classes - 1)
     labels = _check_label(target, blank, n_classes, MAX_ALIGNMENT_STEPS)
     ext = _extend_with_blanks(labels, blank).tolist()
@@ -322,7 +322,7 @@ def ctc_brute_force_nll(log_probs: np.ndarray, target, blank: int = 0) -> float:
     T, C = log_probs.shape
     if C ** T > MAX_BRUTE_FORCE_PATHS:
         raise ValueError(f"C ** T must be at most {MAX_BRUTE_FORCE_PATHS}, got {C} ** {T}")
-    blank = limits.check_index("blank", blank, 0, C - 1)
+    blank = limits.check_int("blank", blank, 0, C - 1)
     labels = _check_label(target, blank, C, T)
     total = -np.inf
     for path in itertools.product(range(C), repeat=T):

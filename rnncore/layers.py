@@ -48,9 +48,7 @@ class RecurrentLayer:
         self.input_size = limits.check_int("input_size", input_size, 1, limits.MAX_INPUT_SIZE)
         self.hidden_size = limits.check_int("hidden_size", hidden_size, 1, limits.MAX_HIDDEN_SIZE)
         self.num_layers = limits.check_int("num_layers", num_layers, 1, limits.MAX_LAYERS)
-        if not isinstance(bidirectional, (bool, np.bool_)):
-            raise ValueError(f"bidirectional must be True or False, got {bidirectional!r}")
-        self.bidirectional = bool(bidirectional)
+        self.bidirectional = limits.check_bool("bidirectional", bidirectional)
         self.dtype = limits.check_dtype("dtype", dtype)
         self.num_directions = 2 if self.bidirectional else 1
         generator = make_rng(seed, rng)
@@ -92,7 +90,7 @@ class RecurrentLayer:
         Needs exactly this layer's names and shapes and finite values; values are cast to the
         layer's dtype.
         """
-        _load_into(self._params, state)
+        limits.load_parameters(self._params, state)
 
     # ---- forward and backward ---------------------------------------------------------------
 
@@ -237,11 +235,12 @@ class RNN(RecurrentLayer):
 
     def _run_forward(self, x, start, cell, out, workspace):
         _, h_end, cache = rnn_forward(x, start[0], **cell, nonlinearity=self.nonlinearity, out=out,
-                                      workspace=workspace)
+                                      workspace=workspace, check=False)
         return (h_end,), cache
 
     def _run_backward(self, d_out, d_end, cache):
-        dx, dh0, grads = rnn_backward(d_out, None if d_end is None else d_end[0], cache)
+        dx, dh0, grads = rnn_backward(d_out, None if d_end is None else d_end[0], cache,
+                                      check=False)
         return dx, (dh0,), grads
 
 
@@ -291,9 +290,7 @@ class GRU(RecurrentLayer):
 
     def __init__(self, input_size, hidden_size, num_layers=1, bidirectional=False,
                  reset_after=True, dtype=np.float32, seed=None, rng=None):
-        if not isinstance(reset_after, (bool, np.bool_)):
-            raise ValueError(f"reset_after must be True or False, got {reset_after!r}")
-        self.reset_after = bool(reset_after)
+        self.reset_after = limits.check_bool("reset_after", reset_after)
         super().__init__(input_size, hidden_size, num_layers, bidirectional, dtype, seed, rng)
 
     def config(self):
@@ -301,18 +298,15 @@ class GRU(RecurrentLayer):
 
     def _run_forward(self, x, start, cell, out, workspace):
         _, h_end, cache = gru_forward(x, start[0], **cell, reset_after=self.reset_after, out=out,
-                                      workspace=workspace)
+                                      workspace=workspace, check=False)
         return (h_end,), cache
 
     def _run_backward(self, d_out, d_end, cache):
-        dx, dh0, grads = gru_backward(d_out, None if d_end is None else d_end[0], cache)
+        dx, dh0, grads = gru_backward(d_out, None if d_end is None else d_end[0], cache,
+                                      check=False)
         return dx, (dh0,), grads
 
 
 def _suffix(layer, direction):
     return f"_l{layer}" + ("_reverse" if direction == 1 else "")
 
-
-def _load_into(params: dict, state) -> None:
-    """Check `state` against `params` (names, shapes, dtype cast, finiteness), then copy it in."""
-    limits.load_parameters(params, state)

@@ -8,7 +8,8 @@ second on one core.
 
 from __future__ import annotations
 
-from numbers import Integral
+import math
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -23,6 +24,7 @@ MAX_BATCH = 256
 NONLINEARITIES = ("tanh", "relu")
 DTYPES = (np.float32, np.float64)
 DTYPE_NAMES = ("float32", "float64")
+MAX_ARRAY_ELEMENTS = 50_000_000     # largest array a loss, optimiser or analysis accepts
 
 
 def describe(value) -> str:
@@ -34,12 +36,23 @@ def describe(value) -> str:
 
 
 def check_int(name: str, value, low: int, high: int) -> int:
-    """Return value as an int if it is an integer in [low, high], else raise ValueError."""
+    """Return value as an int if it is an integer (Python or NumPy; not a bool, not a float,
+    even 32.0) in [low, high], else raise ValueError."""
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise ValueError(f"{name} must be an integer in [{low}, {high}], got {describe(value)}")
     if not low <= value <= high:
         raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
     return int(value)
+
+
+def check_real(name: str, value, low: float, high: float) -> float:
+    """Return value as a float if it is a finite real number (Python or NumPy; not a bool, not
+    a string) in [low, high], else raise ValueError."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be a number in [{low}, {high}], got {describe(value)}")
+    if not low <= float(value) <= high:
+        raise ValueError(f"{name} must be in [{low}, {high}], got {describe(value)}")
+    return float(value)
 
 
 def check_choice(name: str, value, choices: tuple) -> object:
@@ -52,13 +65,14 @@ def check_choice(name: str, value, choices: tuple) -> object:
     raise ValueError(f"{name} must be one of {allowed}, got {describe(value)}")
 
 
-def check_bool(name: str, value) -> bool:
-    """Return value as a bool if it is True or False (Python or NumPy), else raise ValueError.
+def check_bool(name: str, value, *, words: str = "True or False") -> bool:
+    """Return value as a bool if it is True or False (Python or NumPy), else raise ValueError
+    "{name} must be {words}, got ...".
 
     Strings, numbers and None are refused: "no" would otherwise count as True.
     """
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {describe(value)}")
+        raise ValueError(f"{name} must be {words}, got {describe(value)}")
     return bool(value)
 
 
@@ -69,7 +83,7 @@ def check_dtype(name: str, dtype) -> np.dtype:
     except (TypeError, ValueError, SyntaxError):
         resolved = None
     if resolved is None or resolved not in DTYPES:
-        raise ValueError(f"{name} must be one of float32, float64, got {describe(dtype)}")
+        raise ValueError(f"{name} must be one of {', '.join(DTYPE_NAMES)}, got {describe(dtype)}")
     return resolved
 
 
@@ -160,34 +174,97 @@ def check_cache(name: str, cache, cache_type: type, producer: str):
     return cache
 
 
-def check_parameter_value(name: str, value, shape: tuple, dtype) -> np.ndarray:
-    """Return value as a new array of the given shape and dtype, for copying into a parameter.
+def as_real_array(name: str, value, *, dtype=None, allow_int: bool = True,
+                  expected: str = "an array of real numbers", finite: bool = True) -> np.ndarray:
+    """value (an ndarray or any array-like: nested lists, scalars, a tensor's .numpy()) as a
+    real ndarray; ValueError naming `name` otherwise. The one conversion every public function
+    that takes numbers uses.
 
-    value may be any array-like of real numbers (a NumPy array, nested lists, a tensor's
-    .numpy()). Refused with ValueError naming `name`: non-numbers (strings, objects, ragged
-    lists), complex numbers (their imaginary part would be dropped), a different shape, and
-    values that are not finite *after* the cast to dtype (1e300 is finite in float64 but inf
-    in float32: the limit is ±3.4e38 for float32, ±1.8e308 for float64).
+    dtype: cast to it (always a copy; check_dtype's float32 or float64). None: float32 and
+    float64 arrays are returned as they are, other real arrays (integers, bools, float16) as
+    float64. allow_int: whether integer and bool arrays count as numbers (False for gradients
+    and losses, where an integer array is a mistake). expected: how the messages describe a
+    good value ("{name} must be {expected}"). finite: refuse NaN and ±inf, checked after the
+    cast (1e300 is finite in float64 but inf in float32).
+
+    Refused: what NumPy cannot turn into one array (ragged lists, objects, an int beyond
+    int64), strings, complex numbers (their imaginary part would be dropped).
     """
-    dtype = check_dtype(f"{name} dtype", dtype)
     try:
         array = np.asarray(value)
     except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{name} must be an array of numbers") from None
+        raise ValueError(f"{name} must be {expected}") from None
     if array.dtype.kind == "c":
         raise ValueError(f"{name} must be real numbers, got complex ({array.dtype.name}); "
                          f"pass the real part explicitly if that is what you mean")
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be an array of numbers")
-    if array.shape != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}, got {array.shape}")
-    with np.errstate(over="ignore", invalid="ignore"):
-        cast = array.astype(dtype)           # always a copy
-    if not np.isfinite(cast).all():
-        limit = float(np.finfo(dtype).max)
-        raise ValueError(f"{name} must contain only finite numbers within ±{limit:.3g} "
-                         f"(the range of {dtype.name})")
+    if array.dtype.kind not in ("biuf" if allow_int else "f"):
+        raise ValueError(f"{name} must be {expected}, got dtype {array.dtype}")
+    cast_to = np.float64 if dtype is None and array.dtype not in DTYPES else dtype
+    if cast_to is not None:
+        cast_to = check_dtype(f"{name} dtype", cast_to)
+        with np.errstate(over="ignore", invalid="ignore"):
+            array = array.astype(cast_to)         # a copy
+    if finite and not np.isfinite(array).all():
+        if dtype is None:
+            raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
+        raise ValueError(f"{name} must contain only finite numbers within "
+                         f"±{float(np.finfo(cast_to).max):.3g} (the range of {cast_to.name})")
+    return array
+
+
+def check_parameter_value(name: str, value, shape: tuple, dtype) -> np.ndarray:
+    """Return value as a new array of the given shape and dtype, for copying into a parameter:
+    as_real_array(name, value, dtype=dtype) (so finite *after* the cast: the limit is ±3.4e38
+    for float32, ±1.8e308 for float64) of exactly that shape."""
+    cast = as_real_array(name, value, dtype=dtype, expected="an array of numbers")
+    if cast.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {cast.shape}")
     return cast
+
+
+def check_floating_array(name: str, value, *, min_ndim: int = 0, max_ndim: int = 32,
+                         allow_empty: bool = False, finite: bool = True) -> np.ndarray:
+    """value as a floating-point ndarray (as_real_array with allow_int=False: an integer
+    gradient would be silently truncated) with min_ndim..max_ndim axes and at most
+    MAX_ARRAY_ELEMENTS entries, finite unless finite=False; else ValueError naming it."""
+    array = as_real_array(name, value, allow_int=False, finite=False,
+                          expected="a floating-point array (float32 or float64)")
+    if not min_ndim <= array.ndim <= max_ndim:
+        raise ValueError(f"{name} must have {min_ndim} to {max_ndim} dimensions, "
+                         f"got shape {array.shape}")
+    if array.size > MAX_ARRAY_ELEMENTS:
+        raise ValueError(f"{name} must have at most {MAX_ARRAY_ELEMENTS} elements, "
+                         f"got {array.size}")
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    if finite and not np.isfinite(array).all():
+        raise ValueError(f"{name} must be finite (no NaN or infinity)")
+    return array
+
+
+def check_integer_array(name: str, value, *, ndim: int | None = None,
+                        allow_empty: bool = True) -> np.ndarray:
+    """value as an int64 ndarray (from any signed or unsigned integer dtype; an empty list is
+    an empty int64 array); else ValueError naming it. Floats and bools are refused rather than
+    truncated."""
+    try:
+        array = np.asarray(value)
+    except Exception as error:                 # ragged lists, objects without __array__ ...
+        raise ValueError(f"{name} must be an integer array: {error}") from None
+    if array.size == 0 and array.dtype.kind == "f":
+        array = array.astype(np.int64)         # np.asarray([]) is float64
+    if array.dtype.kind not in "iu":
+        raise ValueError(f"{name} must be an integer array, got dtype {array.dtype}")
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {array.shape}")
+    if array.size > MAX_ARRAY_ELEMENTS:
+        raise ValueError(f"{name} must have at most {MAX_ARRAY_ELEMENTS} elements, "
+                         f"got {array.size}")
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty")
+    if array.dtype == np.uint64 and array.size and int(array.max()) > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} has values too large for int64")
+    return array.astype(np.int64, copy=False)
 
 
 def load_parameters(params: dict, state) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import training_limits as limits
+from . import limits, training_limits
 from .ctc import (ctc_alignments, ctc_best_path, ctc_brute_force_nll,  # noqa: F401 (public)
                   ctc_collapse, ctc_loss)
 from .training_limits import REDUCTIONS  # noqa: F401 (public)
@@ -28,8 +28,16 @@ from .training_limits import REDUCTIONS  # noqa: F401 (public)
 LABEL_SMOOTHING = (0.0, 1.0)
 
 
+def _real_array_as(name: str, value, dtype) -> np.ndarray:
+    """value (integers or floats) cast to dtype, then checked as check_floating_array does (a
+    target or a class weight, which may be given as integers, unlike the input)."""
+    cast = limits.as_real_array(name, value, dtype=dtype, expected="a real-valued array",
+                                finite=False)
+    return limits.check_floating_array(name, cast)
+
+
 def _check_axis(axis, ndim: int) -> int:
-    return limits.check_index("axis", axis, -ndim, ndim - 1)
+    return limits.check_int("axis", axis, -ndim, ndim - 1)
 
 
 # ----------------------------------------------------------------------------------------
@@ -80,12 +88,9 @@ def mse_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     input: non-empty finite floating-point array; target: finite numbers of the same shape.
     Returns (loss, d_input) with d_input in input's dtype.
     """
-    limits.check_reduction(reduction)
+    limits.check_choice("reduction", reduction, training_limits.REDUCTIONS)
     input = limits.check_floating_array("input", input)
-    target_array = np.asarray(target)
-    if target_array.dtype.kind not in "iuf":
-        raise ValueError(f"target must be a real-valued array, got dtype {target_array.dtype}")
-    target = limits.check_floating_array("target", target_array.astype(input.dtype))
+    target = _real_array_as("target", target, input.dtype)
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input shape {input.shape} != target shape {target.shape}")
     diff = input - target
@@ -105,10 +110,7 @@ def mse_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
 def _class_weight(weight, n_classes: int, dtype) -> np.ndarray:
     if weight is None:
         return np.ones(n_classes, dtype=dtype)
-    weight_array = np.asarray(weight)
-    if weight_array.dtype.kind not in "iuf":
-        raise ValueError(f"weight must be a real-valued array, got dtype {weight_array.dtype}")
-    weight = limits.check_floating_array("weight", weight_array.astype(dtype))
+    weight = _real_array_as("weight", weight, dtype)
     if weight.shape != (n_classes,):
         raise ValueError(f"cross_entropy: weight must have shape ({n_classes},), "
                          f"got {weight.shape}")
@@ -136,9 +138,9 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
 
     Returns (loss, d_input) with d_input shaped like input.
     """
-    limits.check_reduction(reduction)
-    eps = limits.check_real("label_smoothing", label_smoothing, LABEL_SMOOTHING)
-    ignore_index = limits.check_index("ignore_index", ignore_index, -2**62, 2**62)
+    limits.check_choice("reduction", reduction, training_limits.REDUCTIONS)
+    eps = limits.check_real("label_smoothing", label_smoothing, *LABEL_SMOOTHING)
+    ignore_index = limits.check_int("ignore_index", ignore_index, -2**62, 2**62)
     logits = limits.check_floating_array("input", input, min_ndim=1)
     target = np.asarray(target)
     unbatched = logits.ndim == 1

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import training_limits as limits
+from . import limits, training_limits
 
 OPTIMIZER_STEP = (0, 10**9)             # the step count a loaded state may carry
 
@@ -33,7 +33,7 @@ class Optimizer:
     slot_names: tuple[str, ...] = ()
 
     def __init__(self, lr: float):
-        self.lr = limits.check_real("lr", lr, limits.LEARNING_RATE)
+        self.lr = limits.check_real("lr", lr, *training_limits.LEARNING_RATE)
         self.step_count = 0
         self.slots: dict[str, dict[str, np.ndarray]] = {slot: {} for slot in self.slot_names}
 
@@ -82,7 +82,7 @@ class Optimizer:
             raise ValueError(f"optimizer state is missing {', '.join(missing)}")
         if state["name"] != self.name:
             raise ValueError(f"state is for optimizer {state['name']!r}, not {self.name!r}")
-        step = limits.check_int("optimizer step", state["step"], OPTIMIZER_STEP)
+        step = limits.check_int("optimizer step", state["step"], *OPTIMIZER_STEP)
         slots = state["slots"]
         if not isinstance(slots, dict) or set(slots) != set(self.slot_names):
             found = sorted(slots) if isinstance(slots, dict) else type(slots).__name__
@@ -148,7 +148,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9):
         super().__init__(lr)
-        self.momentum = limits.check_real("momentum", momentum, limits.MOMENTUM)
+        self.momentum = limits.check_real("momentum", momentum, *training_limits.MOMENTUM)
 
     def hyperparameters(self):
         return {"lr": self.lr, "momentum": self.momentum}
@@ -169,7 +169,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-10):
         super().__init__(lr)
-        self.eps = limits.check_real("eps", eps, limits.EPSILON)
+        self.eps = limits.check_real("eps", eps, *training_limits.EPSILON)
 
     def hyperparameters(self):
         return {"lr": self.lr, "eps": self.eps}
@@ -193,10 +193,10 @@ class Adam(Optimizer):
         super().__init__(lr)
         if not isinstance(betas, (tuple, list, np.ndarray)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), each in "
-                             f"{list(limits.ADAM_BETA)}, got {betas!r}")
-        self.betas = (limits.check_real("beta1", betas[0], limits.ADAM_BETA),
-                      limits.check_real("beta2", betas[1], limits.ADAM_BETA))
-        self.eps = limits.check_real("eps", eps, limits.EPSILON)
+                             f"{list(training_limits.ADAM_BETA)}, got {betas!r}")
+        self.betas = (limits.check_real("beta1", betas[0], *training_limits.ADAM_BETA),
+                      limits.check_real("beta2", betas[1], *training_limits.ADAM_BETA))
+        self.eps = limits.check_real("eps", eps, *training_limits.EPSILON)
 
     def hyperparameters(self):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps}

@@ -197,25 +197,9 @@ def _steps(step):
     return f"{{{step}}}", f"{{{step - 1}}}"
 
 
-def _as_float64(name, value):
-    try:
-        raw = np.asarray(value)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{name} must be numbers") from None
-    if raw.dtype.kind == "c":
-        raise ValueError(f"{name} must be real numbers, got complex")
-    if raw.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be numbers")
-    with np.errstate(over="ignore"):
-        array = raw.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must contain only finite numbers")
-    return array
-
-
 def _vector(name, value, max_size, size=None):
     """A 1-D float64 vector of 1..max_size entries (exactly `size` if given)."""
-    array = _as_float64(name, value)
+    array = limits.as_real_array(name, value, dtype=np.float64, expected="numbers")
     if array.ndim == 2 and array.shape[1] == 1:     # a column vector written as [[a], [b]]
         array = array[:, 0]
     if array.ndim != 1:
@@ -227,7 +211,7 @@ def _vector(name, value, max_size, size=None):
 
 
 def _matrix(name, value, shape):
-    array = _as_float64(name, value)
+    array = limits.as_real_array(name, value, dtype=np.float64, expected="numbers")
     if array.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
     return array

@@ -24,33 +24,23 @@ max(LOSS_EXPLOSION_FACTOR x the step-0 evaluation loss, LOSS_EXPLOSION_FLOOR)), 
 thrashes (mean over THRASH_WINDOW steps above THRASH_FACTOR x that loss) stops the run with
 status 'diverged' and a message; the offending numbers never enter the history.
 
-The bytes are a zip of .npy arrays (numpy's .npz, read with allow_pickle=False) plus one JSON
-document for the scalars: no pickle, so loading a stored run cannot execute code.
+The bytes are a zip of .npy arrays plus one JSON document for the scalars, no pickle, so loading
+a stored run cannot execute code (the format: rnncore.serialization); from_bytes checks every
+entry against a freshly built run of the saved task and configuration.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import math
-import struct
 import time
-import zipfile
-import zlib
 
 import numpy as np
 
-from . import training_limits as limits
+from . import limits, serialization, training_limits
 from .clipping import clip_grad_norm, clip_grad_value, global_norm
 from .optim import Optimizer, make_optimizer
 from .tasks import Task, get_task
 
-FORMAT = "rnncore-run"
-FORMAT_VERSION = 1
-MAX_BYTES = 64 * 1024 * 1024            # refuse to parse anything larger
-MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024   # sum of the entries' declared sizes
-MAX_ENTRIES = 4_096                     # arrays in one saved run
-MAX_META_BYTES = 1024 * 1024            # the JSON document
 MAX_MESSAGE = 1_000                     # characters of a status message
 
 READY, TRAINING, FINISHED, DIVERGED = "ready", "training", "finished", "diverged"
@@ -84,7 +74,7 @@ class Trainer:
     def __init__(self, task: Task, config: dict, seed: int):
         self.task = task
         self.config = task.validate(config)
-        self.seed = limits.check_int("seed", seed, limits.SEED)
+        self.seed = limits.check_int("seed", seed, *training_limits.SEED)
         self.model = task.build_model(self.config, self.seed)
         self.optimizer = _optimizer_for(self.config)
         self.rng = np.random.default_rng([self.seed, DATA_STREAM])
@@ -112,9 +102,10 @@ class Trainer:
     def advance(self, n_steps: int, max_seconds: float | None = None) -> int:
         """Train up to n_steps more steps (at most max_steps in all); stop early on divergence,
         or once max_seconds have passed (the steps taken are kept). Returns the steps taken."""
-        n_steps = limits.check_int("n_steps", n_steps, limits.ADVANCE_STEPS)
+        n_steps = limits.check_int("n_steps", n_steps, *training_limits.ADVANCE_STEPS)
         if max_seconds is not None:
-            max_seconds = limits.check_real("max_seconds", max_seconds, limits.ADVANCE_SECONDS)
+            max_seconds = limits.check_real("max_seconds", max_seconds,
+                                            *training_limits.ADVANCE_SECONDS)
         started = time.perf_counter()
         taken = 0
         while taken < n_steps and not self.done:
@@ -204,28 +195,25 @@ class Trainer:
                 "max_steps": self.config["max_steps"], "metric": self.task.metric,
                 "last": last, "baseline": self.baseline()}
 
-    # --- serialisation ------------------------------------------------------------------
+    # --- serialisation (the format: rnncore.serialization) ---------------------------------
     def to_bytes(self) -> bytes:
         """The whole run as bytes (a deterministic .npz: same state, same bytes)."""
         optimizer_state = self.optimizer.state_dict()
         meta = {
-            "format": FORMAT, "version": FORMAT_VERSION, "numpy": np.__version__,
-            "task": self.task.name, "config": self.config, "seed": self.seed,
-            "step": self.step, "status": self.status, "message": self.message,
-            "rng": self.rng.bit_generator.state,
+            "numpy": np.__version__, "task": self.task.name, "config": self.config,
+            "seed": self.seed, "step": self.step, "status": self.status,
+            "message": self.message, "rng": self.rng.bit_generator.state,
             "optimizer": {"name": optimizer_state["name"], "step": optimizer_state["step"],
                           "hyperparameters": optimizer_state["hyperparameters"]},
             "history_keys": list(self.history),
         }
-        arrays = {"meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)}
-        for name, value in self.model.state_dict().items():
-            arrays[f"param/{name}"] = value
+        arrays = {f"param/{name}": value for name, value in self.model.state_dict().items()}
         for slot, per_param in optimizer_state["slots"].items():
             for name, value in per_param.items():
                 arrays[f"optim/{slot}/{name}"] = value
         for key, values in self.history.items():
             arrays[f"history/{key}"] = np.array(values, dtype=np.float64)
-        return _write_npz(arrays)
+        return serialization.encode(meta, arrays)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> "Trainer":
@@ -233,12 +221,7 @@ class Trainer:
         exception): the archive's sizes and every .npy header are checked before any data is
         read, and every array's name, shape, dtype and values against a freshly built run of
         the saved task and configuration."""
-        if not isinstance(blob, (bytes, bytearray, memoryview)):
-            raise ValueError(f"a saved run must be bytes, got {type(blob).__name__}")
-        if len(blob) > MAX_BYTES:
-            raise ValueError(f"a saved run must be at most {MAX_BYTES} bytes, got {len(blob)}")
-        arrays = _read_npz(bytes(blob))
-        meta = _read_meta(arrays.pop("meta", None))
+        meta, arrays = serialization.decode(blob)
         run = cls(get_task(meta["task"]), meta["config"], meta["seed"])
         if meta["config"] != run.config:
             raise ValueError("saved config is not a complete, validated configuration")
@@ -248,76 +231,44 @@ class Trainer:
     def _load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
         """Check the saved state against this fresh run's shapes, then install it."""
         config = self.config
-        step = limits.check_int("step", meta["step"], (0, config["max_steps"]))
-        status = meta["status"]
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
-        expected_status = (READY if step == 0 else
-                           FINISHED if step == config["max_steps"] else TRAINING)
-        if status != DIVERGED and status != expected_status:
-            raise ValueError(f"status {status!r} does not fit step {step} of "
-                             f"{config['max_steps']}")
-        message = meta["message"]
-        if not isinstance(message, str) or len(message) > MAX_MESSAGE or (
-                bool(message) != (status == DIVERGED)):
-            raise ValueError("message must be a short text, present only for a diverged run")
-
-        # parameters
-        params = self.model.state_dict()
-        optimizer = self.optimizer
-        expected = {f"param/{name}": value for name, value in params.items()}
-        slot_params = self.model.parameters() if step else {}
-        for slot in optimizer.slot_names:
-            expected.update({f"optim/{slot}/{name}": value for name, value in slot_params.items()})
-        history_keys = meta["history_keys"]
-        metric_keys = list(self.task.metric_names)
-        allowed = [list(TRAIN_KEYS) + ["eval_step"] + metric_keys,
-                   list(TRAIN_KEYS) + ["eval_step"]]
-        if history_keys not in allowed:
-            raise ValueError(f"history_keys must be {allowed[0]}, got {history_keys!r}")
-        eval_steps = _expected_eval_steps(step, config)
-        if len(history_keys) == len(allowed[1]):
-            # no metric was ever recorded: the first evaluation (at step 0) diverged
-            if status != DIVERGED or step != 0:
-                raise ValueError("history must hold the task's metrics")
-            n_evals = 0
-        else:
-            saved_evals = arrays.get("history/eval_step")
-            n_saved = saved_evals.shape[0] if saved_evals is not None and saved_evals.ndim else -1
-            n_evals = len(eval_steps)
-            # a run that diverged at an evaluation did not record it
-            if (status == DIVERGED and n_evals > 1 and eval_steps[-1] == step
-                    and n_saved == n_evals - 1):
-                n_evals -= 1
-        for key in history_keys:
-            length = step if key in TRAIN_KEYS else n_evals
-            expected[f"history/{key}"] = np.zeros(length, dtype=np.float64)
+        step = limits.check_int("step", meta["step"], 0, config["max_steps"])
+        status, message = _check_status(meta["status"], meta["message"], step, config)
+        n_evals = _n_evaluations(meta["history_keys"], self.task.metric_names, status, step,
+                                 config, arrays.get("history/eval_step"))
+        expected = self._expected_arrays(step, meta["history_keys"], n_evals)
         if set(arrays) != set(expected):
             raise ValueError(f"saved arrays must be exactly {sorted(expected)}; missing "
                              f"{sorted(set(expected) - set(arrays))}, unexpected "
                              f"{sorted(set(arrays) - set(expected))}")
         for name, like in expected.items():
             _check_like(name, arrays[name], like)
+        history = _check_history(arrays, meta["history_keys"], step, config, n_evals)
+        _check_optimizer(meta["optimizer"], self.optimizer, step)
+        self._load_rng(meta["rng"])
+        slot_params = self.model.parameters() if step else {}
+        self.optimizer.load_state_dict({
+            "name": self.optimizer.name, "step": step,
+            "slots": {slot: {name: arrays[f"optim/{slot}/{name}"] for name in slot_params}
+                      for slot in self.optimizer.slot_names}})
+        self.model.load_state_dict({name[len("param/"):]: array
+                                    for name, array in arrays.items()
+                                    if name.startswith("param/")})
+        self.step, self.status, self.message, self.history = step, status, message, history
 
-        history = {key: arrays[f"history/{key}"].tolist() for key in history_keys}
-        if history["eval_step"] != [float(k) for k in eval_steps[:n_evals]]:
-            raise ValueError(f"history/eval_step must be {eval_steps[:n_evals]}")
-        for key in ("grad_norm", "grad_norm_clipped"):
-            if any(v < 0 for v in history[key]):
-                raise ValueError(f"history/{key} must be >= 0")
+    def _expected_arrays(self, step: int, history_keys: list, n_evals: int) -> dict:
+        """name -> an array of the shape and dtype each saved array must have: the parameters,
+        the optimiser's moments (none at step 0), one history entry per step or evaluation."""
+        expected = {f"param/{name}": value for name, value in self.model.state_dict().items()}
+        slot_params = self.model.parameters() if step else {}
+        for slot in self.optimizer.slot_names:
+            expected.update({f"optim/{slot}/{name}": value
+                             for name, value in slot_params.items()})
+        for key in history_keys:
+            length = step if key in TRAIN_KEYS else n_evals
+            expected[f"history/{key}"] = np.zeros(length, dtype=np.float64)
+        return expected
 
-        # optimiser
-        saved = meta["optimizer"]
-        if (not isinstance(saved, dict) or set(saved) != {"name", "step", "hyperparameters"}
-                or saved["name"] != optimizer.name
-                or saved["hyperparameters"] != optimizer.hyperparameters()):
-            raise ValueError("saved optimizer does not match the configuration")
-        if isinstance(saved["step"], bool) or saved["step"] != step:
-            raise ValueError(f"optimizer step must equal the run's step {step}, "
-                             f"got {saved['step']!r}")
-        slots = {slot: {name: arrays[f"optim/{slot}/{name}"] for name in slot_params}
-                 for slot in optimizer.slot_names}
-        rng_state = meta["rng"]
+    def _load_rng(self, rng_state) -> None:
         if not (isinstance(rng_state, dict)
                 and rng_state.get("bit_generator")
                 == self.rng.bit_generator.state["bit_generator"]):
@@ -326,10 +277,67 @@ class Trainer:
             self.rng.bit_generator.state = rng_state
         except (TypeError, KeyError, ValueError, OverflowError) as error:
             raise ValueError(f"rng is not a valid generator state: {error}") from None
-        optimizer.load_state_dict({"name": saved["name"], "step": step, "slots": slots})
-        self.model.load_state_dict({name[len("param/"):]: arrays[name] for name in arrays
-                                    if name.startswith("param/")})
-        self.step, self.status, self.message, self.history = step, status, message, history
+
+
+def _check_status(status, message, step: int, config: dict) -> tuple[str, str]:
+    """A saved run's status must fit its step (or be 'diverged', which comes with a message)."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+    expected_status = (READY if step == 0 else
+                       FINISHED if step == config["max_steps"] else TRAINING)
+    if status != DIVERGED and status != expected_status:
+        raise ValueError(f"status {status!r} does not fit step {step} of "
+                         f"{config['max_steps']}")
+    if not isinstance(message, str) or len(message) > MAX_MESSAGE or (
+            bool(message) != (status == DIVERGED)):
+        raise ValueError("message must be a short text, present only for a diverged run")
+    return status, message
+
+
+def _n_evaluations(history_keys: list, metric_names, status: str, step: int, config: dict,
+                   saved_eval_steps) -> int:
+    """How many evaluations a run at `step` recorded, after checking its history keys."""
+    train_keys = list(TRAIN_KEYS) + ["eval_step"]
+    allowed = [train_keys + list(metric_names), train_keys]
+    if history_keys not in allowed:
+        raise ValueError(f"history_keys must be {allowed[0]}, got {history_keys!r}")
+    if history_keys == train_keys:
+        # no metric was ever recorded: the first evaluation (at step 0) diverged
+        if status != DIVERGED or step != 0:
+            raise ValueError("history must hold the task's metrics")
+        return 0
+    eval_steps = _expected_eval_steps(step, config)
+    n_evals = len(eval_steps)
+    n_saved = (saved_eval_steps.shape[0]
+               if saved_eval_steps is not None and saved_eval_steps.ndim else -1)
+    # a run that diverged at an evaluation did not record it
+    if status == DIVERGED and n_evals > 1 and eval_steps[-1] == step and n_saved == n_evals - 1:
+        n_evals -= 1
+    return n_evals
+
+
+def _check_history(arrays: dict, history_keys: list, step: int, config: dict,
+                   n_evals: int) -> dict[str, list[float]]:
+    """The saved history as lists, with its evaluation steps and norms checked."""
+    history = {key: arrays[f"history/{key}"].tolist() for key in history_keys}
+    eval_steps = _expected_eval_steps(step, config)[:n_evals]
+    if history["eval_step"] != [float(k) for k in eval_steps]:
+        raise ValueError(f"history/eval_step must be {eval_steps}")
+    for key in ("grad_norm", "grad_norm_clipped"):
+        if any(v < 0 for v in history[key]):
+            raise ValueError(f"history/{key} must be >= 0")
+    return history
+
+
+def _check_optimizer(saved, optimizer: Optimizer, step: int) -> None:
+    """The saved optimiser must be the configured one, at the run's step."""
+    if (not isinstance(saved, dict) or set(saved) != {"name", "step", "hyperparameters"}
+            or saved["name"] != optimizer.name
+            or saved["hyperparameters"] != optimizer.hyperparameters()):
+        raise ValueError("saved optimizer does not match the configuration")
+    if isinstance(saved["step"], bool) or saved["step"] != step:
+        raise ValueError(f"optimizer step must equal the run's step {step}, "
+                         f"got {saved['step']!r}")
 
 
 def _expected_eval_steps(step: int, config: dict) -> list[int]:
@@ -346,103 +354,3 @@ def _check_like(name: str, array: np.ndarray, like: np.ndarray) -> None:
                          f"got {array.shape} {array.dtype}")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite")
-
-
-META_KEYS = {"format", "version", "numpy", "task", "config", "seed", "step", "status",
-             "message", "rng", "optimizer", "history_keys"}
-
-
-def _read_meta(array) -> dict:
-    """The JSON document of a saved run, with its keys and their types checked."""
-    if array is None or array.dtype != np.uint8 or array.ndim != 1 or array.size > MAX_META_BYTES:
-        raise ValueError("not a saved rnncore run: meta must be a 1-D uint8 array of JSON")
-    try:
-        meta = json.loads(array.tobytes().decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError) as error:
-        raise ValueError(f"not a saved rnncore run: bad meta ({error})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError("not a saved rnncore run")
-    if meta.get("version") != FORMAT_VERSION or isinstance(meta.get("version"), bool):
-        raise ValueError(f"not a saved rnncore run of format version {FORMAT_VERSION}")
-    if set(meta) != META_KEYS:
-        raise ValueError(f"saved run meta must have keys {sorted(META_KEYS)}, got {sorted(meta)}")
-    types = {"task": str, "config": dict, "status": str, "message": str, "rng": dict,
-             "optimizer": dict, "history_keys": list, "numpy": str}
-    for key, kind in types.items():
-        if not isinstance(meta[key], kind):
-            raise ValueError(f"saved run meta {key!r} must be a {kind.__name__}")
-    if isinstance(meta["step"], bool) or not isinstance(meta["step"], int):
-        raise ValueError(f"step must be an integer, got {meta['step']!r}")
-    if not all(isinstance(k, str) for k in meta["history_keys"]):
-        raise ValueError("history_keys must be a list of names")
-    return meta
-
-
-def _read_npz(blob: bytes) -> dict[str, np.ndarray]:
-    """The arrays of a .npz blob, read without np.load: the zip's declared sizes and each .npy
-    header (dtype, shape) are checked before any array data is decompressed, so a zip bomb or a
-    header announcing a huge array is refused without allocating it."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(blob))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            IndexError, KeyError, struct.error, UnicodeDecodeError, NotImplementedError) as error:
-        raise ValueError(f"not a saved rnncore run: {error}") from None
-    with archive:
-        if len(infos) > MAX_ENTRIES:
-            raise ValueError(f"not a saved rnncore run: more than {MAX_ENTRIES} entries")
-        names = [info.filename for info in infos]
-        if len(set(names)) != len(names) or not all(n.endswith(".npy") for n in names):
-            raise ValueError("not a saved rnncore run: entries must be distinct .npy files")
-        if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-            raise ValueError(f"not a saved rnncore run: more than {MAX_UNCOMPRESSED_BYTES} "
-                             f"bytes uncompressed")
-        arrays = {}
-        for info in infos:
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise ValueError("not a saved rnncore run: unsupported compression")
-            try:
-                arrays[info.filename[:-4]] = _read_npy(archive, info)
-            except (zipfile.BadZipFile, OSError, EOFError, zlib.error, struct.error,
-                    UnicodeDecodeError, NotImplementedError, RuntimeError, TypeError,
-                    SyntaxError, IndexError, KeyError, OverflowError, ValueError) as error:
-                raise ValueError(f"not a saved rnncore run: {info.filename}: {error}") from None
-    return arrays
-
-
-def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    with archive.open(info) as entry:
-        version = np.lib.format.read_magic(entry)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(entry)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(entry)
-        else:
-            raise ValueError(f"unsupported .npy version {version}")
-        if dtype.hasobject or dtype.kind not in "uif" or dtype.fields is not None:
-            raise ValueError(f"dtype {dtype} is not a plain number type")
-        if not isinstance(shape, tuple) or not all(
-                isinstance(n, int) and 0 <= n <= MAX_UNCOMPRESSED_BYTES for n in shape):
-            raise ValueError(f"bad shape {shape!r}")
-        n_bytes = math.prod(shape) * dtype.itemsize
-        if n_bytes > info.file_size:            # the header promises more than the entry holds
-            raise ValueError(f"header shape {shape} needs {n_bytes} bytes, the entry has "
-                             f"{info.file_size}")
-        data = entry.read(n_bytes)
-        if len(data) != n_bytes or entry.read(1):
-            raise ValueError("data length does not match the header")
-    array = np.frombuffer(data, dtype=dtype)
-    return array.reshape(shape, order="F" if fortran else "C").copy()
-
-
-def _write_npz(arrays: dict[str, np.ndarray]) -> bytes:
-    """np.savez_compressed, but with a fixed timestamp in every zip entry so the bytes depend
-    only on the arrays. Each entry is a .npy file (np.lib.format, no pickle)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with archive.open(info, "w") as entry:
-                np.lib.format.write_array(entry, np.ascontiguousarray(array), allow_pickle=False)
-    return buffer.getvalue()

@@ -9,10 +9,16 @@ and the backward loop reduced to products with factors computed for all steps be
     da_n = dh ⊙ [(1 - z) tanh'(n)],   da_z = dh ⊙ [(h_{t-1} - n) σ'(z)]
     reset_after:  da_r = da_n ⊙ [(W_hn h + b_hn) σ'(r)],   d(W_hn h + b_hn) = da_n ⊙ r
     dh_{t-1} = dh ⊙ z + W_h^T [da_r; da_z; d(W_hn h + b_hn)]
+
+As in bptt/lstm.py, the layers check x, the state and reset_after themselves and call with
+check=False: the weights are then checked through one sum each (full checks only if one is not
+finite).
 """
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -34,15 +40,20 @@ class GRUCache(NamedTuple):
 
 
 def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True, out=None,
-                workspace=None):
+                workspace=None, check=True):
     """Run the GRU over x (T, B, I) from h0 (B, H).
 
     Returns outputs (T, B, H) (written into `out` if given), h_T (B, H) and the cache.
     `workspace` (a layout.Workspace) lends the scratch buffers; the cache refers to them, so it
-    is valid until the next call with the same workspace.
+    is valid until the next call with the same workspace. check=False is for a caller that has
+    checked x, the state and reset_after (a bool) itself (the layers): the weights are then
+    checked for finiteness only, through one sum each.
     """
-    check_cell_arguments(x, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh, 3)
-    reset_after = check_bool("reset_after", reset_after)
+    if check:
+        check_cell_arguments(x, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh, 3)
+        reset_after = check_bool("reset_after", reset_after)
+    elif not math.isfinite(weight_ih.sum() + weight_hh.sum() + bias_ih.sum() + bias_hh.sum()):
+        check_cell_arguments(x, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh, 3)
     T, B, I = x.shape
     H = weight_hh.shape[1]
     dtype = x.dtype
@@ -96,21 +107,27 @@ def gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True,
     return out, hs[T].T.copy(), cache
 
 
-def gru_backward(d_outputs, d_hT, cache):
+def gru_backward(d_outputs, d_hT, cache, check=True):
     """Backpropagate through time.
 
     d_outputs: (T, B, H) or None; d_hT: (B, H) or None.
     Returns dx (T, B, I), dh0 (B, H) and grads {weight_ih, weight_hh, bias_ih, bias_hh}.
+    check=False skips checking the gradients (for a caller that has, such as the layers).
     """
     T1, H, B = cache.hs.shape
-    check_gradients(d_outputs, {"d_hT": d_hT}, T1 - 1, B, H, cache.hs.dtype)
-    if not cache.reset_after:
-        return _gru_backward_reset_before(d_outputs, d_hT, cache)
-    xa, hs, gates, hidden_n, weight_ih, weight_hh, _, ws = cache
-    T1, H, B = hs.shape
     T = T1 - 1
+    if check:
+        check_gradients(d_outputs, {"d_hT": d_hT}, T, B, H, cache.hs.dtype)
+    if cache.reset_after:
+        return _gru_backward_reset_after(d_outputs, d_hT, cache, T, H, B)
+    return _gru_backward_reset_before(d_outputs, d_hT, cache, T, H, B)
+
+
+def _gru_backward_reset_after(d_outputs, d_hT, cache, T, H, B):
+    """BPTT for PyTorch's GRU, n_t = tanh(W_xn x + b_xn + r ⊙ (W_hn h_{t-1} + b_hn))."""
+    xa, hs, gates, hidden_n, weight_ih, weight_hh, _, ws = cache
     dtype = hs.dtype
-    r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
+    r, z = gates[:, :H], gates[:, H:2 * H]
     h_prev = hs[:T]
     one = np.ones((), dtype)
     # da holds per step the blocks [n (input side), z, r, n (hidden side)]: the input side's
@@ -120,19 +137,14 @@ def gru_backward(d_outputs, d_hT, cache):
     n_z_factors = ws.get("n_z_factors", (T, 2, H, B), dtype)
     r_hn_factors = ws.get("r_hn_factors", (T, 2, H, B), dtype)
     tmp = ws.get("factor_tmp", (T, H, B), dtype)
-    _sigmoid_derivative(z, tmp, one)
-    np.subtract(h_prev, n, out=n_z_factors[:, 1])
-    np.multiply(n_z_factors[:, 1], tmp, out=n_z_factors[:, 1])
-    np.multiply(n, n, out=tmp)
-    np.subtract(one, tmp, out=tmp)
-    np.subtract(one, z, out=n_z_factors[:, 0])
-    np.multiply(n_z_factors[:, 0], tmp, out=n_z_factors[:, 0])
+    _update_candidate_factors(gates, h_prev, tmp, one, n_out=n_z_factors[:, 0],
+                              z_out=n_z_factors[:, 1])
     _sigmoid_derivative(r, tmp, one)
     np.multiply(hidden_n, tmp, out=r_hn_factors[:, 0])
     r_hn_factors[:, 1] = r
     da = ws.get("da", (T, 4, H, B), dtype)
-    zrn = np.r_[H:2 * H, 0:H, 2 * H:3 * H]
-    weight_hh_zrn_T = weight_hh[zrn].T
+    from_nzr, from_zrn = _gate_orders(H)
+    weight_hh_zrn_T = weight_hh[from_zrn].T
 
     dh = start_column(d_hT, (H, B), dtype)
     d_out = columns(d_outputs, ws)
@@ -147,8 +159,6 @@ def gru_backward(d_outputs, d_hT, cache):
         dot(weight_hh_zrn_T, da_t[1:4].reshape(3 * H, B), out=through_w)
         multiply(dh, z[t], dh)
         add(dh, through_w, dh)                                 # dh_{t-1}
-    from_nzr = np.r_[2 * H:3 * H, H:2 * H, 0:H]
-    from_zrn = np.r_[H:2 * H, 0:H, 2 * H:3 * H]
     input_side = da[:, 0:3].reshape(T, 3 * H, B)          # rows n, z, r
     hidden_side = da[:, 1:4].reshape(T, 3 * H, B)         # rows z, r, n
     weight_ih_grad, bias_ih_grad, dx, _ = input_gradients(
@@ -165,7 +175,7 @@ def gru_backward(d_outputs, d_hT, cache):
     return dx, np.ascontiguousarray(dh.T), grads
 
 
-def _gru_backward_reset_before(d_outputs, d_hT, cache):
+def _gru_backward_reset_before(d_outputs, d_hT, cache, T, H, B):
     """BPTT for the textbook GRU, n_t = tanh(W_xn x + b_xn + W_hn (r ⊙ h_{t-1}) + b_hn).
 
     Here input and hidden side share one pre-activation gradient [da_r; da_z; da_n], and
@@ -173,21 +183,14 @@ def _gru_backward_reset_before(d_outputs, d_hT, cache):
         dh_{t-1} = dh ⊙ z + d(r ⊙ h) ⊙ r + W_h[r,z]^T [da_r; da_z].
     """
     xa, hs, gates, r_h, weight_ih, weight_hh, _, ws = cache
-    T1, H, B = hs.shape
-    T = T1 - 1
     dtype = hs.dtype
-    r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
+    r, z = gates[:, :H], gates[:, H:2 * H]
     h_prev = hs[:T]
     one = np.ones((), dtype)
     z_n_factors = ws.get("z_n_factors", (T, 2, H, B), dtype)
     tmp = ws.get("factor_tmp", (T, H, B), dtype)
-    _sigmoid_derivative(z, tmp, one)
-    np.subtract(h_prev, n, out=z_n_factors[:, 0])
-    np.multiply(z_n_factors[:, 0], tmp, out=z_n_factors[:, 0])
-    np.multiply(n, n, out=tmp)
-    np.subtract(one, tmp, out=tmp)
-    np.subtract(one, z, out=z_n_factors[:, 1])
-    np.multiply(z_n_factors[:, 1], tmp, out=z_n_factors[:, 1])
+    _update_candidate_factors(gates, h_prev, tmp, one, n_out=z_n_factors[:, 1],
+                              z_out=z_n_factors[:, 0])
     r_factor = ws.get("r_factor", (T, H, B), dtype)
     _sigmoid_derivative(r, r_factor, one)
     np.multiply(r_factor, h_prev, out=r_factor)
@@ -219,6 +222,35 @@ def _gru_backward_reset_before(d_outputs, d_hT, cache):
     grads = {"weight_ih": weight_ih_grad, "weight_hh": weight_hh_grad,
              "bias_ih": bias_grad, "bias_hh": bias_grad.copy()}
     return dx, np.ascontiguousarray(dh.T), grads
+
+
+def _update_candidate_factors(gates, h_prev, tmp, one, n_out, z_out):
+    """The factors dh multiplies for all steps, each into its given (T, H, B) slot:
+    n_out = (1 - z) tanh'(n) (giving da_n), z_out = (h_{t-1} - n) σ'(z) (giving da_z).
+
+    gates (T, 3H, B) activated r, z, n; h_prev (T, H, B); tmp a (T, H, B) scratch buffer.
+    """
+    H = h_prev.shape[1]
+    z, n = gates[:, H:2 * H], gates[:, 2 * H:]
+    _sigmoid_derivative(z, tmp, one)
+    np.subtract(h_prev, n, out=z_out)
+    np.multiply(z_out, tmp, out=z_out)
+    np.multiply(n, n, out=tmp)
+    np.subtract(one, tmp, out=tmp)                  # tanh'(n) = 1 - n²
+    np.subtract(one, z, out=n_out)
+    np.multiply(n_out, tmp, out=n_out)
+
+
+@lru_cache(maxsize=16)
+def _gate_orders(H):
+    """Row permutations (3H,) from the gate order r, z, n: to n, z, r and to z, r, n (the
+    reset-after backward's input- and hidden-side block orders; each is also the way back to
+    r, z, n from that order). Cached per H, read-only."""
+    from_nzr = np.r_[2 * H:3 * H, H:2 * H, 0:H]
+    from_zrn = np.r_[H:2 * H, 0:H, 2 * H:3 * H]
+    from_nzr.flags.writeable = False
+    from_zrn.flags.writeable = False
+    return from_nzr, from_zrn
 
 
 def _sigmoid_derivative(s, out, one):

@@ -11,11 +11,15 @@ The same arithmetic as looping rnn_step_forward over t, arranged for speed (ever
     in a preallocated buffer (out=), so a step allocates nothing;
   * the activation's derivative is taken for all steps at once before the backward loop;
   * large buffers come from a Workspace the layer keeps, so a call does not pay a page fault
-    for every 4 KB of fresh memory (see layout.py).
+    for every 4 KB of fresh memory (see layout.py);
+  * the layers check x, the states and the options themselves and call with check=False: the
+    weights are then checked through one sum each (full checks only if one is not finite), as in
+    bptt/lstm.py.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -35,23 +39,28 @@ class RNNCache(NamedTuple):
 
 
 def rnn_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh", out=None,
-                workspace=None):
+                workspace=None, check=True):
     """Run the RNN over x (T, B, I) from h0 (B, H).
 
     Returns outputs (T, B, H) (written into `out` if given), h_T (B, H), and the cache.
     `workspace` (a layout.Workspace) lends the scratch buffers; the cache refers to them, so it
-    is valid until the next call with the same workspace.
+    is valid until the next call with the same workspace. check=False is for a caller that has
+    checked x, the state and nonlinearity itself (the layers): the weights are then checked for
+    finiteness only, through one sum each.
     """
-    check_cell_arguments(x, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh, 1)
-    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+    if check:
+        check_cell_arguments(x, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh, 1)
+        check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     T, B, I = x.shape
     H = weight_hh.shape[0]
+    b = bias_ih + bias_hh
+    if not check and not math.isfinite(weight_ih.sum() + weight_hh.sum() + b.sum()):
+        check_cell_arguments(x, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh, 1)
     ws = Workspace() if workspace is None else workspace
     xa = inputs_with_ones(x, ws)
     hs = ws.get("hs", (T + 1, H, B), x.dtype)
     hs[0] = h0.T
-    a = input_terms(xa, weight_ih, bias_ih + bias_hh,
-                    ws.get("a", (T, H, B), x.dtype))            # (T, H, B): W_x x_t + b
+    a = input_terms(xa, weight_ih, b, ws.get("a", (T, H, B), x.dtype))   # (T, H, B): W_x x_t + b
     a_steps, h_steps = list(a), list(hs)                       # per-step views (H, B)
     wh_h = ws.get("wh_h", (H, B), x.dtype)
     relu = nonlinearity == "relu"
@@ -68,18 +77,20 @@ def rnn_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tan
     return out, hs[T].T.copy(), cache
 
 
-def rnn_backward(d_outputs, d_hT, cache):
+def rnn_backward(d_outputs, d_hT, cache, check=True):
     """Backpropagate through time.
 
     d_outputs: dL/dh_t for every step (T, B, H), or None if the loss only sees h_T;
     d_hT: dL/dh_T from outside the sequence (B, H), or None.
     Returns dx (T, B, I), dh0 (B, H) and grads {weight_ih, weight_hh, bias_ih, bias_hh}.
+    check=False skips checking the gradients (for a caller that has, such as the layers).
     """
     xa, hs, weight_ih, weight_hh, nonlinearity, ws = cache
     T1, H, B = hs.shape
     T = T1 - 1
     dtype = hs.dtype
-    check_gradients(d_outputs, {"d_hT": d_hT}, T, B, H, dtype)
+    if check:
+        check_gradients(d_outputs, {"d_hT": d_hT}, T, B, H, dtype)
     h = hs[1:]
     # f'(a_t) for all steps: 1 - h^2 for tanh, [h > 0] for ReLU
     derivative = ws.get("derivative", (T, H, B), dtype)

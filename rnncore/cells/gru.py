@@ -30,14 +30,14 @@ from ..limits import check_array, check_bool, check_cache, check_cell_arguments
 
 
 class GRUStepCache(NamedTuple):
-    x: np.ndarray
-    h_prev: np.ndarray
-    weight_ih: np.ndarray
-    weight_hh: np.ndarray
-    r: np.ndarray           # reset gate
-    z: np.ndarray           # update gate
-    n: np.ndarray           # candidate hidden state
-    hn: np.ndarray          # W_hn h_{t-1} + b_hn (reset_after) or W_hn (r ⊙ h_{t-1}) + b_hn
+    x: np.ndarray           # (B, I)
+    h_prev: np.ndarray      # (B, H) h_{t-1}
+    weight_ih: np.ndarray   # (3H, I), order r, z, n
+    weight_hh: np.ndarray   # (3H, H)
+    r: np.ndarray           # (B, H) reset gate
+    z: np.ndarray           # (B, H) update gate
+    n: np.ndarray           # (B, H) candidate hidden state
+    hn: np.ndarray          # (B, H) W_hn h_{t-1} + b_hn (reset_after) or W_hn (r ⊙ h_{t-1}) + b_hn
     reset_after: bool
 
 
@@ -80,16 +80,16 @@ def gru_step_backward(dh, cache):
     if reset_after:
         da_r = da_n * hn * sigmoid_derivative(r)
         da_hn = da_n * r                                                # wrt W_hn h + b_hn
+        da_x = np.concatenate([da_r, da_z, da_n], axis=1)               # wrt W_x x + b_x
         da_h = np.concatenate([da_r, da_z, da_hn], axis=1)              # wrt W_h h + b_h
         dW_hh = da_h.T @ h_prev
         dh_prev = dh_prev + da_h @ weight_hh
     else:
         d_rh = da_n @ weight_hh[2 * H:]                                 # wrt r ⊙ h_{t-1}
         da_r = d_rh * h_prev * sigmoid_derivative(r)
-        da_h = np.concatenate([da_r, da_z, da_n], axis=1)
+        da_x = da_h = np.concatenate([da_r, da_z, da_n], axis=1)        # both sides the same
         dW_hh = np.concatenate([da_h[:, :2 * H].T @ h_prev, da_n.T @ (r * h_prev)], axis=0)
         dh_prev = dh_prev + d_rh * r + da_h[:, :2 * H] @ weight_hh[:2 * H]
-    da_x = np.concatenate([da_r, da_z, da_n], axis=1)                   # wrt W_x x + b_x
     dx = da_x @ weight_ih
     grads = {"weight_ih": da_x.T @ x, "weight_hh": dW_hh,
              "bias_ih": da_x.sum(axis=0), "bias_hh": da_h.sum(axis=0)}

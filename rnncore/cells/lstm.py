@@ -27,16 +27,16 @@ from ..limits import check_array, check_cache, check_cell_arguments
 
 
 class LSTMStepCache(NamedTuple):
-    x: np.ndarray
-    h_prev: np.ndarray
-    c_prev: np.ndarray
-    weight_ih: np.ndarray
-    weight_hh: np.ndarray
-    i: np.ndarray           # input gate
-    f: np.ndarray           # forget gate
-    g: np.ndarray           # candidate cell state
-    o: np.ndarray           # output gate
-    tanh_c: np.ndarray
+    x: np.ndarray           # (B, I)
+    h_prev: np.ndarray      # (B, H) h_{t-1}
+    c_prev: np.ndarray      # (B, H) c_{t-1}
+    weight_ih: np.ndarray   # (4H, I), order i, f, g, o
+    weight_hh: np.ndarray   # (4H, H)
+    i: np.ndarray           # (B, H) input gate
+    f: np.ndarray           # (B, H) forget gate
+    g: np.ndarray           # (B, H) candidate cell state
+    o: np.ndarray           # (B, H) output gate
+    tanh_c: np.ndarray      # (B, H) tanh(c_t)
 
 
 def lstm_step_forward(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):

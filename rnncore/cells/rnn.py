@@ -20,11 +20,11 @@ from ..limits import NONLINEARITIES, check_array, check_cache, check_cell_argume
 
 
 class RNNStepCache(NamedTuple):
-    x: np.ndarray
-    h_prev: np.ndarray
-    weight_ih: np.ndarray
-    weight_hh: np.ndarray
-    h: np.ndarray
+    x: np.ndarray           # (B, I)
+    h_prev: np.ndarray      # (B, H) h_{t-1}
+    weight_ih: np.ndarray   # (H, I)
+    weight_hh: np.ndarray   # (H, H)
+    h: np.ndarray           # (B, H) h_t
     nonlinearity: str
 
 

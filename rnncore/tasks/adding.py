@@ -15,21 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Batch, Param, Task, model_options, training_params
+from .base import Batch, Param, RegressionTask, model_options, training_params
 from .model import SequenceModel
 
-CONSTANT_GUESS_MSE = 1.0 / 6.0     # Var(U1 + U2) = 2/12
-
-
-class AddingTask(Task):
+class AddingTask(RegressionTask):
     name = "adding"
     title = "The adding problem"
     claim = ("LSTM and GRU carry a number across many steps; a vanilla RNN, whose gradient "
              "vanishes "
              "over the distance, stays at the constant guess (MSE 1/6).")
-    metric = "eval_mse"
-    metric_names = ("eval_loss", "eval_mse")
-    loss_kind = "mse"
+    eval_batch_size = 256
     params = {
         **training_params(cell="lstm", hidden_size=32, batch_size=32, lr=0.01, max_steps=600,
                           eval_every=25),
@@ -54,13 +49,6 @@ class AddingTask(Task):
         targets = (values[first, columns] + values[second, columns])[:, None]   # (B, 1)
         dtype = config["dtype"]
         return Batch(inputs.astype(dtype), targets.astype(dtype))
-
-    def eval_batch(self, config, rng):
-        return self.sample_batch(config, rng, batch_size=256)
-
-    def evaluate(self, model, batch, config):
-        mse, _ = self.loss(model.forward(batch.inputs), batch)
-        return {"eval_loss": mse, "eval_mse": mse}
 
     def baseline(self, config, batch):
         return {"constant_guess_mse": float(np.mean((batch.targets - 1.0) ** 2))}

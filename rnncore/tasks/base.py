@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .. import training_limits as limits
+from .. import limits, training_limits
 from ..losses import cross_entropy, mse_loss
 
 
@@ -37,9 +37,9 @@ class Param:
 
     def check(self, name: str, value):
         if self.kind == "int":
-            return limits.check_int(name, value, (self.low, self.high))
+            return limits.check_int(name, value, self.low, self.high)
         if self.kind == "float":
-            return limits.check_real(name, value, (self.low, self.high))
+            return limits.check_real(name, value, self.low, self.high)
         if self.kind == "choice":
             return limits.check_choice(name, value, self.choices)
         if self.kind == "bool":
@@ -68,25 +68,31 @@ def training_params(*, cell="lstm", hidden_size=32, batch_size=16, optimizer="ad
                     dtype="float32") -> dict[str, Param]:
     """The hyperparameters every task has, with that task's defaults."""
     return {
-        "cell": Param(cell, "choice", choices=limits.CELLS, help="recurrent cell"),
-        "hidden_size": Param(hidden_size, "int", *limits.HIDDEN_SIZE,
+        "cell": Param(cell, "choice", choices=training_limits.CELLS, help="recurrent cell"),
+        "hidden_size": Param(hidden_size, "int", *training_limits.HIDDEN_SIZE,
                              help="hidden units per direction"),
-        "num_layers": Param(1, "int", *limits.NUM_LAYERS, help="stacked recurrent layers"),
-        "batch_size": Param(batch_size, "int", *limits.BATCH_SIZE, help="sequences per step"),
-        "optimizer": Param(optimizer, "choice", choices=limits.OPTIMIZER_NAMES),
-        "lr": Param(lr, "float", *limits.LEARNING_RATE, help="learning rate"),
-        "momentum": Param(0.9, "float", *limits.MOMENTUM, help="momentum (optimizer 'momentum')"),
-        "beta1": Param(0.9, "float", *limits.ADAM_BETA, help="Adam's first-moment decay"),
-        "beta2": Param(0.999, "float", *limits.ADAM_BETA, help="Adam's second-moment decay"),
-        "clip": Param(clip, "choice", choices=limits.CLIP_MODES,
+        "num_layers": Param(1, "int", *training_limits.NUM_LAYERS,
+                            help="stacked recurrent layers"),
+        "batch_size": Param(batch_size, "int", *training_limits.BATCH_SIZE,
+                            help="sequences per step"),
+        "optimizer": Param(optimizer, "choice", choices=training_limits.OPTIMIZER_NAMES),
+        "lr": Param(lr, "float", *training_limits.LEARNING_RATE, help="learning rate"),
+        "momentum": Param(0.9, "float", *training_limits.MOMENTUM,
+                          help="momentum (optimizer 'momentum')"),
+        "beta1": Param(0.9, "float", *training_limits.ADAM_BETA,
+                       help="Adam's first-moment decay"),
+        "beta2": Param(0.999, "float", *training_limits.ADAM_BETA,
+                       help="Adam's second-moment decay"),
+        "clip": Param(clip, "choice", choices=training_limits.CLIP_MODES,
                       help="gradient clipping: by global norm, element-wise, or none"),
-        "clip_value": Param(clip_value, "float", *limits.CLIP_NORM,
+        "clip_value": Param(clip_value, "float", *training_limits.CLIP_NORM,
                             help="max global norm, or max |entry| for element-wise clipping"),
-        "max_steps": Param(max_steps, "int", *limits.MAX_STEPS, help="length of the run"),
-        "eval_every": Param(eval_every, "int", *limits.EVAL_EVERY,
+        "max_steps": Param(max_steps, "int", *training_limits.MAX_STEPS, help="length of the run"),
+        "eval_every": Param(eval_every, "int", *training_limits.EVAL_EVERY,
                             help="steps between evaluations"),
-        "dtype": Param(dtype, "choice", choices=limits.DTYPES, help="floating-point precision"),
-        "forget_bias": Param(0.0, "float", *limits.FORGET_BIAS,
+        "dtype": Param(dtype, "choice", choices=limits.DTYPE_NAMES,
+                       help="floating-point precision"),
+        "forget_bias": Param(0.0, "float", *training_limits.FORGET_BIAS,
                              help="LSTM only: added to the forget gate's bias at initialisation "
                                   "(0 is PyTorch's initialisation; 1 to 3 start with a longer "
                                   "memory)"),
@@ -147,12 +153,17 @@ class Task:
     def build_model(self, config: dict, seed: int):
         raise NotImplementedError
 
-    def sample_batch(self, config: dict, rng: np.random.Generator) -> Batch:
+    def sample_batch(self, config: dict, rng: np.random.Generator,
+                     batch_size: int | None = None) -> Batch:
+        """A fresh batch of batch_size sequences (default config["batch_size"])."""
         raise NotImplementedError
 
+    eval_batch_size = 64             # sequences in the fixed evaluation batch
+
     def eval_batch(self, config: dict, rng: np.random.Generator) -> Batch:
-        """The fixed evaluation data (built once per run from its own seeded stream)."""
-        return self.sample_batch(dict(config, batch_size=max(64, config["batch_size"])), rng)
+        """The fixed evaluation data (built once per run from its own seeded stream):
+        eval_batch_size sequences."""
+        return self.sample_batch(config, rng, batch_size=self.eval_batch_size)
 
     loss_kind = "mse"                # "mse" (regression) or "cross_entropy" (classification)
 
@@ -182,6 +193,19 @@ class Task:
 IGNORE = -100                        # target value of positions that are not scored
 
 
+class RegressionTask(Task):
+    """Shared by the tasks that predict real numbers (sine, adding): MSE, which is both the
+    loss and the headline metric."""
+
+    metric = "eval_mse"
+    metric_names = ("eval_loss", "eval_mse")
+    loss_kind = "mse"
+
+    def evaluate(self, model, batch, config):
+        mse, _ = self.loss(model.forward(batch.inputs), batch)
+        return {"eval_loss": mse, "eval_mse": mse}
+
+
 class SymbolTask(Task):
     """Shared by the tasks that name one of A symbols at the scored steps (copy, future
     context): cross-entropy, accuracy on a fixed evaluation batch, chance level as baseline."""
@@ -190,9 +214,7 @@ class SymbolTask(Task):
     metric_names = ("eval_loss", "eval_accuracy")
     higher_is_better = True
     loss_kind = "cross_entropy"
-
-    def eval_batch(self, config, rng):
-        return self.sample_batch(config, rng, batch_size=128)
+    eval_batch_size = 128
 
     def evaluate(self, model, batch, config):
         scores = model.forward(batch.inputs)

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import training_limits as limits
+from .. import limits
 from ..losses import softmax
 from .base import Batch, Param, Task, model_options, one_hot, training_params
 from .model import SequenceModel
@@ -50,7 +50,7 @@ def _vocabulary_and_codes(text: str) -> tuple[tuple[str, ...], np.ndarray]:
 def temperature_softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     """p_k = exp(y_k / tau) / sum_j exp(y_j / tau): tau -> 0 is argmax, tau = 1 is softmax,
     tau -> inf is uniform. scores (V,) -> probabilities (V,) in float64."""
-    temperature = limits.check_real("temperature", temperature, TEMPERATURE)
+    temperature = limits.check_real("temperature", temperature, *TEMPERATURE)
     return softmax(np.asarray(scores, dtype=np.float64) / temperature)
 
 
@@ -104,9 +104,6 @@ class CharLMTask(Task):
         windows = codes[starts[None, :] + np.arange(T + 1)[:, None]]        # (T + 1, B)
         return Batch(one_hot(windows[:-1], V, config["dtype"]), windows[1:])
 
-    def eval_batch(self, config, rng):
-        return self.sample_batch(config, rng, batch_size=64)
-
     def evaluate(self, model, batch, config):
         scores = model.forward(batch.inputs)
         loss, _ = self.loss(scores, batch)
@@ -122,8 +119,8 @@ class CharLMTask(Task):
     def sample(self, model, config, prompt: str, length: int, temperature: float,
                rng: np.random.Generator) -> str:
         """Continue prompt by length characters, drawn from softmax(y / temperature)."""
-        temperature = limits.check_real("temperature", temperature, TEMPERATURE)
-        length = limits.check_int("length", length, SAMPLE_LENGTH)
+        temperature = limits.check_real("temperature", temperature, *TEMPERATURE)
+        length = limits.check_int("length", length, *SAMPLE_LENGTH)
         if not isinstance(prompt, str) or not 1 <= len(prompt) <= MAX_PROMPT:
             raise ValueError(f"prompt must be a text of 1 to {MAX_PROMPT} characters")
         vocabulary = self.vocabulary(config)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import training_limits as limits
+from .. import limits
 from ..losses import softmax
 from .base import Batch, Param, Task, accuracy, model_options, training_params
 from .model import SequenceModel
@@ -75,7 +75,7 @@ def encode(sentence: str, length: int = MAX_WORDS) -> np.ndarray:
     not text, is empty or longer than length, or has unknown words raises ValueError."""
     if not isinstance(sentence, str):
         raise ValueError(f"sentence must be a text, got {type(sentence).__name__}")
-    length = limits.check_int("length", length, (1, MAX_SENTENCE_WORDS))
+    length = limits.check_int("length", length, 1, MAX_SENTENCE_WORDS)
     words = sentence.lower().split()
     if not 1 <= len(words) <= length:
         raise ValueError(f"a sentence must have 1 to {length} words, got {len(words)}")

@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Batch, Param, Task, model_options, training_params
+from .base import Batch, Param, RegressionTask, model_options, training_params
 from .model import SequenceModel
 
 
-class SineTask(Task):
+class SineTask(RegressionTask):
     name = "sine"
     title = "Sine-wave forecasting"
     claim = ("The hidden state carries a signal's phase and period from step to step, so an RNN "
              "forecasts a time series far better than repeating the last value.")
-    metric = "eval_mse"
-    metric_names = ("eval_loss", "eval_mse")
-    loss_kind = "mse"
     params = {
         **training_params(cell="rnn", hidden_size=16, batch_size=16, lr=0.01, max_steps=200,
                           eval_every=20),
@@ -55,20 +52,7 @@ class SineTask(Task):
         dtype = config["dtype"]
         return Batch(inputs[..., None].astype(dtype), wave[1:, :, None].astype(dtype))
 
-    def eval_batch(self, config, rng):
-        return self.sample_batch(config, rng, batch_size=64)
-
-    def evaluate(self, model, batch, config):
-        mse, _ = self.loss(model.forward(batch.inputs), batch)
-        return {"eval_loss": mse, "eval_mse": mse}
-
     def baseline(self, config, batch):
         """Persistence: predict x_{t+1} = x_t."""
         return {"persistence_mse": float(np.mean((batch.inputs - batch.targets) ** 2))}
 
-    def predictions(self, model, batch, index=0):
-        """One sequence's inputs, targets and forecasts as lists, for a plot."""
-        scores = model.forward(batch.inputs[:, index:index + 1])
-        return {"input": batch.inputs[:, index, 0].tolist(),
-                "target": batch.targets[:, index, 0].tolist(),
-                "forecast": scores[:, 0, 0].tolist()}

@@ -216,3 +216,18 @@ def test_repr_and_config():
                               "bidirectional": False, "dtype": "float32", "reset_after": False}
     assert GRU(**layer.config()).config() == layer.config()
     assert repr(layer).startswith("GRU(input_size=3")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_layers_reject_weights_made_non_finite_in_place(cell, bad):
+    # The layers call the kernels with check=False; a parameter an optimiser has turned
+    # non-finite must still be refused, by its kernel name, in any layer and direction.
+    x = np.ones((T, B, I), np.float32)
+    for name in ["weight_ih_l0", "weight_hh_l1_reverse", "bias_ih_l1", "bias_hh_l0_reverse"]:
+        layer = CELLS[cell](num_layers=2, bidirectional=True, seed=0)
+        layer.forward(x)
+        layer.parameters()[name].flat[1] = bad
+        kernel_name = name.split("_l")[0]
+        with pytest.raises(ValueError, match=rf"^{kernel_name} must contain only finite"):
+            layer.forward(x)

@@ -35,33 +35,35 @@ def _section(lines, start, end):
     return lines[lines.index(start) + 1 : lines.index(end)]
 
 
+def _entries(block):
+    """(heading, lines under it): each entry's heading is printed twice in a row."""
+    entries = []
+    i = 0
+    while i < len(block):
+        if i + 1 < len(block) and block[i] == block[i + 1]:
+            entries.append((block[i], []))
+            i += 2
+        else:
+            entries[-1][1].append(block[i])
+            i += 1
+    return entries
+
+
 def parse_000():
     lines = [line.rstrip() for line in seed_file("000").read_text(encoding="utf-8").splitlines()]
     questions = []
-    block = _section(lines, "Questions and Answers", "Flashcards")
-    i = 0
-    while i < len(block):
-        if i + 1 < len(block) and block[i] == block[i + 1]:
-            questions.append(SourceQuestion(block[i]))
-            i += 2
-        elif block[i].startswith("- "):
-            text = block[i][2:]
-            correct = text.endswith(" (correct)")
-            questions[-1].options.append((text.removesuffix(" (correct)"), correct))
-            i += 1
-        else:
-            raise ValueError(f"unexpected line in 000's questions: {block[i]!r}")
-    cards = []
-    block = _section(lines, "Flashcards", "Study Notes")
-    i = 0
-    while i < len(block):
-        if i + 1 < len(block) and block[i] == block[i + 1]:
-            cards.append(SourceCard(block[i]))
-            i += 2
-        else:
-            if block[i] != SIGNUP_WALL:
-                cards[-1].back = block[i]
-            i += 1
+    for text, rest in _entries(_section(lines, "Questions and Answers", "Flashcards")):
+        question = SourceQuestion(text)
+        for line in rest:
+            if not line.startswith("- "):
+                raise ValueError(f"unexpected line in 000's questions: {line!r}")
+            option = line[2:]
+            question.options.append((option.removesuffix(" (correct)"), option.endswith(" (correct)")))
+        questions.append(question)
+    cards = [
+        SourceCard(front, back=" ".join(line for line in rest if line != SIGNUP_WALL))
+        for front, rest in _entries(_section(lines, "Flashcards", "Study Notes"))
+    ]
     return questions, cards
 
 

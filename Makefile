@@ -25,6 +25,7 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
+	@DEBUG=1 $(PY) manage.py check_user_model
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py load_course
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
@@ -34,6 +35,7 @@ browser:
 	@bash scripts/ensure-chromium.sh
 
 test: $(VENV)/.installed-test browser
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # The database tests again, against PostgreSQL (DATABASE_URL, default: the local server).

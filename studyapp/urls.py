@@ -1,3 +1,5 @@
+"""The site's URLs: the only module that imports every app."""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,3 +7,8 @@ urlpatterns = [
     path("", include("studyapp.course.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "studyapp.views.bad_request"
+handler403 = "studyapp.views.permission_denied"
+handler404 = "studyapp.views.page_not_found"
+handler500 = "studyapp.views.server_error"

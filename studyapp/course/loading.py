@@ -62,7 +62,7 @@ class _Rows:
         gone = self.model.objects.filter(retired=False).exclude(pk__in=self.kept)
         count = gone.update(retired=True)
         if count:
-            self.report.count("retired", self.model._meta.verbose_name_plural, count)
+            self.report.count("retired", self.kind, count)
 
 
 def _differs(row, name, value):

@@ -15,6 +15,12 @@ class LiveQuerySet(models.QuerySet):
         return self.filter(retired=False)
 
 
+class TopicItemQuerySet(LiveQuerySet):
+    def live(self):
+        """Items shown to learners: neither the item nor its topic retired."""
+        return self.filter(retired=False, topic__retired=False)
+
+
 class Source(models.Model):
     """A source document the course was written from (shared/seeds/)."""
 
@@ -58,7 +64,7 @@ class TopicItem(models.Model):
     )
     retired = models.BooleanField(default=False)
 
-    objects = LiveQuerySet.as_manager()
+    objects = TopicItemQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -5,7 +5,8 @@ from . import views
 app_name = "course"
 urlpatterns = [
     path("", views.topic_list, name="topics"),
-    path("topics/<slug:slug>/", views.topic_detail, name="topic"),
-    path("topics/<slug:slug>/cards/<slug:card_slug>/", views.card, name="card"),
-    path("topics/<slug:slug>/questions/<slug:question_slug>/", views.question, name="question"),
+    path("topics/<slug:topic_slug>/", views.topic_detail, name="topic"),
+    path("topics/<slug:topic_slug>/cards/<slug:card_slug>/", views.card_detail, name="card"),
+    path("topics/<slug:topic_slug>/questions/<slug:question_slug>/", views.question_detail,
+         name="question"),
 ]

@@ -2,20 +2,13 @@
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_http_methods, require_safe
+
+from studyapp.web import HtmxHttpRequest, render_page
 
 from .forms import AnswerForm
 from .models import Flashcard, Question, Topic
-
-
-def _live_topic(slug):
-    return get_object_or_404(Topic.objects.live(), slug=slug)
-
-
-def _partial(request, template, name):
-    """The whole page for a normal request, only the named partial for an htmx one."""
-    return f"{template}#{name}" if request.htmx else template
 
 
 def _live_count(model):
@@ -25,21 +18,21 @@ def _live_count(model):
     return Coalesce(Subquery(counts), 0)
 
 
-@require_GET
-def topic_list(request):
+@require_safe
+def topic_list(request: HtmxHttpRequest):
     topics = Topic.objects.live().annotate(
         card_count=_live_count(Flashcard), question_count=_live_count(Question),
     )
-    return render(request, "course/topic_list.html", {"topics": topics})
+    return render_page(request, "course/topic_list.html", {"topics": topics})
 
 
-@require_GET
-def topic_detail(request, slug):
-    topic = _live_topic(slug)
+@require_safe
+def topic_detail(request: HtmxHttpRequest, topic_slug: str):
+    topic = get_object_or_404(Topic.objects.live(), slug=topic_slug)
     questions = topic.questions.live().prefetch_related("options")
     topics = list(Topic.objects.live().only("slug", "title", "order"))
     index = next(i for i, t in enumerate(topics) if t.pk == topic.pk)
-    return render(request, "course/topic_detail.html", {
+    return render_page(request, "course/topic_detail.html", {
         "topic": topic,
         "notes": topic.notes.live(),
         "cards": topic.flashcards.live(),
@@ -49,23 +42,22 @@ def topic_detail(request, slug):
     })
 
 
-@require_GET
-def card(request, slug, card_slug):
+@require_safe
+def card_detail(request: HtmxHttpRequest, topic_slug: str, card_slug: str):
     """One flashcard; `?side=back` shows its answer."""
     flashcard = get_object_or_404(
-        Flashcard.objects.live().select_related("topic"),
-        topic__slug=slug, topic__retired=False, slug=card_slug,
+        Flashcard.objects.live().select_related("topic"), topic__slug=topic_slug, slug=card_slug,
     )
     context = {"topic": flashcard.topic, "card": flashcard, "revealed": request.GET.get("side") == "back"}
-    return render(request, _partial(request, "course/card.html", "card"), context)
+    return render_page(request, "course/card_detail.html", context, partial="card")
 
 
-@require_http_methods(["GET", "POST"])
-def question(request, slug, question_slug):
+@require_http_methods(["GET", "HEAD", "POST"])
+def question_detail(request: HtmxHttpRequest, topic_slug: str, question_slug: str):
     """One question; POST checks an answer (or reveals it) and shows the explanation."""
     item = get_object_or_404(
         Question.objects.live().select_related("topic").prefetch_related("options"),
-        topic__slug=slug, topic__retired=False, slug=question_slug,
+        topic__slug=topic_slug, slug=question_slug,
     )
     context = {"topic": item.topic, "question": item}
     status = 200
@@ -79,4 +71,5 @@ def question(request, slug, question_slug):
     else:
         form = AnswerForm(question=item)
     context["form"] = form
-    return render(request, _partial(request, "course/question.html", "question"), context, status=status)
+    return render_page(request, "course/question_detail.html", context, partial="question",
+                       status=status)

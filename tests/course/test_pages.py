@@ -6,15 +6,15 @@ from django.urls import reverse
 from studyapp.course.loading import load_course
 from studyapp.course.models import Flashcard, Question
 
-from .coursefiles import HIDDEN_STATE, write_course
+from tests.coursefiles import HIDDEN_STATE, write_course
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def course(tmp_path):
-    return load_course(write_course(tmp_path))
+def course(small_course):
+    return small_course
 
 
 def test_topic_list_in_course_order_with_counts(client, course):

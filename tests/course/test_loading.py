@@ -7,7 +7,7 @@ from studyapp.course.content import ContentError, read_course
 from studyapp.course.loading import load_course
 from studyapp.course.models import Flashcard, Note, Option, Question, Topic
 
-from .coursefiles import GRU, HIDDEN_STATE, write_course
+from tests.coursefiles import GRU, HIDDEN_STATE, write_course
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_removed_items_are_retired_not_deleted_and_come_back(tmp_path):
 
     write_course(tmp_path, {"030-hidden-state.toml": HIDDEN_STATE})
     report = load_course(tmp_path)
-    assert report.retired == {"topics": 1, "flashcards": 1}
+    assert report.retired == {"topics": 1, "cards": 1}
     assert Topic.objects.get(pk=gru_pk).retired
     assert Flashcard.objects.get(pk=card_pk).retired
     assert list(Topic.objects.live().values_list("slug", flat=True)) == ["hidden-state"]

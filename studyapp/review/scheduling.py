@@ -487,8 +487,9 @@ def reschedule_card(*, learner: Learner, flashcard: Flashcard, due: datetime, no
 def undo_entry(*, learner: Learner, entry_id: int, now: datetime) -> Outcome:
     """Undo one log entry of the learner: mark it undone and restore the card's state before it.
 
-    Only the card's latest change can be undone (undo goes back step by step); undoing an entry
-    already undone is a replay. Raises Review.DoesNotExist for another learner's entry."""
+    Only the card's latest change not undone can be undone (undo goes back step by step, and each
+    undone entry's state before is the state after the one before it); undoing an entry already
+    undone is a replay. Raises Review.DoesNotExist for another learner's entry."""
     now = _utc(now)
     with transaction.atomic():
         entry = Review.objects.get(learner=learner, pk=entry_id)
@@ -496,7 +497,7 @@ def undo_entry(*, learner: Learner, entry_id: int, now: datetime) -> Outcome:
         entry = Review.objects.get(pk=entry.pk)  # re-read under the card's lock
         if entry.undone:
             return Outcome(entry=entry, card_state=card_state, replayed=True)
-        if card_state.version != entry.version_after:
+        if card_state.log.filter(undone=False, version_before__gt=entry.version_before).exists():
             raise Conflict("This card changed after that step, so that step cannot be undone first; "
                            "nothing was changed.")
         _restore(card_state, entry.state_before)

@@ -418,7 +418,7 @@ def measured_duration_ms(*, shown_at: datetime | None, now: datetime) -> int | N
     if shown_at is None:
         return None
     elapsed = (_utc(now) - _utc(shown_at)).total_seconds() * 1000
-    return int(min(max(elapsed, 0), MAX_DURATION_MS))
+    return round(min(max(elapsed, 0), MAX_DURATION_MS))
 
 
 def rate_card(*, learner: Learner, flashcard: Flashcard, version: int, rating: int, now: datetime,

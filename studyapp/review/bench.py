@@ -112,6 +112,10 @@ def build(*, log: list, cards: int, reviews: int):
         for card_index, review in rows:
             review.card_state = card_states[card_index]
         Review.objects.bulk_create([review for _, review in rows], batch_size=1000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # planner statistics, as a live database has them after bulk loading
     stored = time.perf_counter() - started
     return learner, topics, events, scheduled, stored
 

@@ -158,14 +158,14 @@ def _change(request, topic):
     except ValueError as error:
         return _render(request, topic=topic, learner=learner, session=data["session"], now=now,
                        status=400, message=str(error))
-    if not request.htmx:
-        return HttpResponseRedirect(_page_url(topic, data["session"], show_card), status=303)
     card = card_state = None
-    if show_card is not None:
+    if show_card is not None:  # after an undo, the card it restored is shown again, as in Anki
         try:
             card, card_state = scheduling.card_in_scope(learner=learner, flashcard_id=show_card, topic=topic)
-        except Flashcard.DoesNotExist:  # undone on another page, outside this one's scope
-            pass
+        except Flashcard.DoesNotExist:  # retired meanwhile, or outside this page's scope
+            show_card = None
+    if not request.htmx:
+        return HttpResponseRedirect(_page_url(topic, data["session"], show_card), status=303)
     return _render(request, topic=topic, learner=learner, session=data["session"], now=now, card=card,
                    card_state=card_state)
 

@@ -245,3 +245,16 @@ def test_a_retired_card_leaves_the_queue_with_its_state_kept_and_comes_back(deck
     deck[0].save()
     queue = s.build_queue(learner=learner, now=NOW + timedelta(minutes=2))
     assert queue.card == deck[0] and queue.card_state.reps == 1
+
+
+def test_clearing_an_expired_guest_removes_their_review_data(deck):
+    from django.contrib.sessions.models import Session
+
+    from studyapp.accounts.learners import clear_expired_guests
+    from studyapp.accounts.models import Learner
+
+    guest = Learner.objects.create(guest_session_key="gone-session-key")
+    assert not Session.objects.filter(session_key="gone-session-key").exists()
+    s.rate_card(learner=guest, flashcard=deck[0], version=0, rating=3, now=NOW)
+    assert clear_expired_guests() == 1
+    assert not CardState.objects.exists() and not Review.objects.exists() and not ReviewSettings.objects.exists()

@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
@@ -388,7 +389,7 @@ def _replay_or_conflict(card_state: CardState, version: int, *, kind: str, ratin
 
 
 def _change(*, learner: Learner, flashcard: Flashcard, version: int, now: datetime, kind: str,
-            session: str, after: dict | callable, rating: int | None = None,
+            session: str, after: dict | Callable[[dict, ReviewSettings, SchedulerSettings], dict], rating: int | None = None,
             duration_ms: int | None = None, reason: str = "", browser_time_zone: str = "") -> Outcome:
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise ValueError("A version is a whole number from 0.")
@@ -540,7 +541,7 @@ class Queue:
     kind: str = ""  # "learning", "review", "new", "ahead" (a learning card shown early) or ""
     next_due: datetime | None = None  # when the queue is empty: when something is due again
     day_end: datetime | None = None
-    settings: ReviewSettings = field(default=None)
+    settings: ReviewSettings | None = field(default=None)
 
 
 def _live_cards(topic: Topic | None):

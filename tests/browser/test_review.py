@@ -72,3 +72,25 @@ def test_a_guest_reviews_with_the_keyboard_alone(page, live_server, course, cons
     page.goto(live_server.url + "/")
     expect(page.locator(".review-due-link").first).to_contain_text("new")
     assert console_errors == []
+
+
+def test_every_step_works_without_javascript(browser, live_server, course):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/review/")
+    area = page.locator("#review-area")
+    first_front = area.locator(".review-front").inner_text()
+    page.get_by_role("link", name="Show answer").click()
+    expect(area.locator(".review-back")).to_be_visible()
+    page.get_by_role("button", name="Good").click()
+    expect(area.locator('[data-count="new"] strong')).to_have_text("19")
+    page.get_by_role("button", name="Undo Good").click()
+    expect(area.locator(".review-front")).to_have_text(first_front)
+    page.get_by_role("button", name="Bury until tomorrow").click()
+    expect(area.locator(".review-front")).not_to_have_text(first_front)
+    page.get_by_role("button", name="Suspend").click()
+    page.goto(live_server.url + "/review/topics/sequences/")
+    expect(page.locator(".suspended-list li")).to_have_count(1)
+    page.get_by_role("button", name="Unsuspend").click()
+    expect(page.locator(".suspended-list li")).to_have_count(0)
+    context.close()

@@ -510,11 +510,14 @@ def undo_entry(*, learner: Learner, entry_id: int, now: datetime) -> Outcome:
 
 
 def last_undoable(*, learner: Learner | None, session: str) -> Review | None:
-    """The session's latest change not undone: what `u` undoes next (one query)."""
+    """What `u` undoes next: the session's latest change not undone that is still its card's latest
+    (a change made elsewhere since, e.g. by a quiz, is undone there first). One query."""
     if learner is None or not session:
         return None
-    return (Review.objects.filter(learner=learner, session=session, undone=False)
-            .select_related("flashcard").order_by("-reviewed_at", "-pk").first())
+    later = Review.objects.filter(card_state=OuterRef("card_state"), undone=False,
+                                  version_before__gt=OuterRef("version_before"))
+    return (Review.objects.filter(learner=learner, session=session, undone=False).exclude(Exists(later))
+            .order_by("-reviewed_at", "-pk").first())
 
 
 # ---------------------------------------------------------------------------------------------

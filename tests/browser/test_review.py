@@ -94,3 +94,20 @@ def test_every_step_works_without_javascript(browser, live_server, course):
     page.get_by_role("button", name="Unsuspend").click()
     expect(page.locator(".suspended-list li")).to_have_count(0)
     context.close()
+
+
+def test_a_second_tab_rating_the_same_card_differently_gets_a_message(page, live_server, course):
+    page.goto(live_server.url + "/review/")
+    page.keyboard.press("Space")
+    expect(page.locator(".review-back")).to_be_visible()
+    other = page.context.new_page()
+    other.goto(page.url)  # the same session, the same card, in a second tab
+    other.keyboard.press("Space")
+    expect(other.locator(".review-back")).to_be_visible()
+    page.keyboard.press("3")
+    expect(page.locator('#review-area [data-count="new"] strong')).to_have_text("19")
+    other.keyboard.press("1")
+    message = other.locator("[data-review-message]")
+    expect(message).to_contain_text("already changed from that state (Good")
+    expect(other.locator('#review-area [data-count="new"] strong')).to_have_text("19")
+    expect(other.locator('[data-key="reveal"]')).to_be_focused()

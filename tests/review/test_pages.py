@@ -93,7 +93,8 @@ def test_htmx_gets_the_review_area_and_the_duration_is_capped(deck, clock):
 
 def test_identical_replay_shows_the_recorded_result_and_a_conflict_is_409(deck, clock):
     client = Client()
-    back = client.get(reveal_link(client.get(URL).content.decode())).content.decode()
+    reveal = reveal_link(client.get(URL).content.decode())
+    back = client.get(reveal).content.decode()
     fields = form_fields(back, "rate")
     assert client.post(URL, fields | {"rating": "3"}).status_code == 303
     replay = client.post(URL, fields | {"rating": "3"})
@@ -103,9 +104,10 @@ def test_identical_replay_shows_the_recorded_result_and_a_conflict_is_409(deck, 
     assert "already changed from that state (Good" in conflict.content.decode()
     assert 'id="review-area"' in conflict.content.decode()
     assert Review.objects.count() == 1 and CardState.objects.get().version == 1
-    stale_reveal = client.get(reveal_link(client.get(URL + f"&card={deck[0].pk}").content.decode()).replace(
-        "version=1", "version=0"))
-    assert stale_reveal.status_code in (400, 409)
+    stale_reveal = client.get(reveal)  # the answer of the card as it was before the rating
+    assert stale_reveal.status_code == 409 and "changed since it was shown" in stale_reveal.content.decode()
+    forged = client.get(reveal.replace("version=0", "version=1"))  # the token no longer matches
+    assert forged.status_code == 400 and "does not match" in forged.content.decode()
 
 
 def test_undo_bury_and_suspend_through_the_pages(deck, clock):

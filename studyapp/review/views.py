@@ -140,7 +140,9 @@ def _change(request, topic):
             learner = current_learner(request, create=action != "unsuspend")
             if learner is None:
                 raise Http404("no such suspended card")
-            flashcard, _ = _card_or_404(learner, data["card"], topic)
+            flashcard, state = _card_or_404(learner, data["card"], topic)
+            if action == "unsuspend" and state is None:
+                raise Http404("no such suspended card")
             common = {"learner": learner, "flashcard": flashcard, "version": data["version"], "now": now,
                       "session": data["session"]}
             if action == "rate":

@@ -181,7 +181,7 @@ def test_another_learners_rows_are_a_404_everywhere(deck, clock, learner):
     topic_url = f"/review/topics/{deck[0].topic.slug}/?session={SESSION}"
     assert "Front 0.1" not in intruder.get(topic_url).content.decode().split('id="suspended-heading"')[1]
     assert intruder.post(topic_url, {"action": "unsuspend", "card": deck[1].pk, "version": 1,
-                                     "session": SESSION}).status_code == 409  # no such state of theirs
+                                     "session": SESSION}).status_code == 404
     assert CardState.objects.get(learner=learner, flashcard=deck[1]).suspended
     assert not Review.objects.get(pk=entry.pk).undone
     # Their session shows nothing of the owner's.

@@ -46,3 +46,74 @@ def test_math_at_the_start_of_a_text_is_rendered():
 def test_bad_latex_is_an_error(latex, message):
     with pytest.raises(MathError, match=message):
         math_to_mathml(latex)
+
+
+# Scripted operator names: the thin space after \tanh, \log ... goes after the script element,
+# never inside it (an <msup> with three children is laid out as a row, the script on the baseline).
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
+CHILDREN = {"msup": 2, "msub": 2, "msubsup": 3}
+
+
+def scripts(mathml):
+    """(tag, [child tags]) of every script element in a MathML string."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(mathml)
+    return [
+        (element.tag.removeprefix(MATHML), [child.tag.removeprefix(MATHML) for child in element])
+        for element in root.iter()
+        if element.tag.removeprefix(MATHML) in CHILDREN
+    ]
+
+
+@pytest.mark.parametrize("latex, base, script", [
+    (r"\tanh^2(x)", "tanh", "<mn>2</mn>"),
+    (r"1 - \tanh^2(x)", "tanh", "<mn>2</mn>"),
+    (r"\log^2 n", "log", "<mn>2</mn>"),
+    (r"\log_2 n", "log", "<mn>2</mn>"),
+    (r"\tanh^{2}_{i} x", "tanh", "<mrow><mi>i</mi></mrow><mrow><mn>2</mn></mrow>"),
+])
+def test_a_scripted_operator_keeps_its_script_raised(latex, base, script):
+    mathml = math_to_mathml(latex)
+    for tag, children in scripts(mathml):
+        assert len(children) == CHILDREN[tag], (latex, tag, children)
+    tag = "msubsup" if "_{i}" in latex else "msub" if "_" in latex else "msup"
+    assert f"<{tag}><mi>{base}</mi>{script}</{tag}>" in mathml
+
+
+@pytest.mark.parametrize("latex, base", [
+    (r"\tanh'(x)", "<mi>tanh</mi>"),
+    (r"\tanh^{\prime}(a_2)", "<mi>tanh</mi>"),
+    (r"\sigma'(x)", "<mi>&#x003C3;</mi>"),
+    (r"f'(a_t)", "<mi>f</mi>"),
+    (r"\text{ReLU}'(x)", "<mtext>ReLU</mtext>"),
+])
+def test_a_prime_follows_its_base_unspaced(latex, base):
+    # U+2032 is a raised glyph already: set as a superscript it floats far above the base.
+    mathml = math_to_mathml(latex)
+    assert f'<mrow>{base}<mo lspace="0" rspace="0">&#x02032;</mo></mrow><mo' in mathml
+    assert "<msup>" not in mathml and "<mspace" not in mathml
+
+
+def test_a_scripted_operator_is_spaced_from_a_bare_argument():
+    space = '<mspace width="0.1667em"></mspace>'
+    assert f"<msup><mi>log</mi><mn>2</mn></msup>{space}<mi>n</mi>" in math_to_mathml(r"\log^2 n")
+    assert f"<msub><mi>log</mi><mn>2</mn></msub>{space}<mi>n</mi>" in math_to_mathml(r"\log_2 n")
+    assert "</msup><mo" in math_to_mathml(r"\tanh^2(x)")  # no space before a parenthesis
+    assert f"<mi>tanh</mi>{space}<mi>x</mi>" in math_to_mathml(r"\tanh x")  # unscripted: as before
+
+
+@pytest.mark.parametrize("latex, number", [
+    ("31{,}000", "31,000"),
+    (r"620 \cdot 50 = 31{,}000", "31,000"),
+    ("1{,}000{,}000", "1,000,000"),
+])
+def test_a_braced_thousands_comma_is_part_of_the_number(latex, number):
+    mathml = math_to_mathml(latex)
+    assert f"<mn>{number}</mn>" in mathml
+    assert "<mo>&#x0002C;</mo>" not in mathml
+
+
+def test_a_comma_between_numbers_is_still_punctuation():
+    # (0, 1) is an interval: the comma stays an operator with its spacing.
+    assert "<mo>&#x0002C;</mo>" in math_to_mathml("(0, 1)")

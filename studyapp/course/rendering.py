@@ -36,6 +36,11 @@ _PRIMED_TOKEN = re.compile(
     r"<msup>(<(mi|mn|mtext)>[^<]*</\2>)(?:<mrow>)?<mi>(&#x0203[234];)</mi>(?:</mrow>)?</msup>"
 )
 _PRIME = r'<mrow>\1<mo lspace="0" rspace="0">\3</mo></mrow>'
+# \mathbb{1}, \mathbf{1}: latex2mathml writes letters as Unicode math alphanumerics (\mathbf{h} is
+# U+1D421) but digits as <mn mathvariant="...">, which Chromium ignores (MathML Core keeps only
+# mathvariant="normal"): the indicator 𝟙 would show as a plain 1. Digits get their code points too.
+_STYLED_DIGITS = re.compile(r'<mn mathvariant="(bold|double-struck)">([0-9]+)</mn>')
+_DIGIT_ZERO = {"bold": 0x1D7CE, "double-struck": 0x1D7D8}
 # 31{,}000: latex2mathml makes the braced comma an operator (spaced: "31, 000"); it is part of
 # the number.
 _GROUPED_DIGITS = re.compile(r"<mn>([0-9.,]+)</mn><mrow><mo>&#x0002C;</mo></mrow><mn>([0-9.,]+)</mn>")
@@ -75,9 +80,15 @@ def math_to_mathml(latex, display=False):
     mathml = mathml.replace("<mover>", '<mover accent="true">')
     mathml = mathml.replace(_BAR, '<mo stretchy="false" lspace="0" rspace="0">&#x0007C;</mo>')
     mathml = _PRIMED_TOKEN.sub(_PRIME, mathml)
+    mathml = _STYLED_DIGITS.sub(_styled_digits, mathml)
     while _GROUPED_DIGITS.search(mathml):
         mathml = _GROUPED_DIGITS.sub(r"<mn>\1,\2</mn>", mathml)
     return _space_scripted_operators(_OPERATOR_NAME.sub(rf"\1{_THIN_SPACE}", mathml))
+
+
+def _styled_digits(match):
+    zero = _DIGIT_ZERO[match.group(1)]
+    return "<mn>" + "".join(f"&#x{zero + int(d):05X};" for d in match.group(2)) + "</mn>"
 
 
 def _space_scripted_operators(mathml):

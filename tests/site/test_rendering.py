@@ -117,3 +117,14 @@ def test_a_braced_thousands_comma_is_part_of_the_number(latex, number):
 def test_a_comma_between_numbers_is_still_punctuation():
     # (0, 1) is an interval: the comma stays an operator with its spacing.
     assert "<mo>&#x0002C;</mo>" in math_to_mathml("(0, 1)")
+
+
+@pytest.mark.parametrize("latex, glyphs", [
+    (r"\mathbb{1}[i = j]", "&#x1D7D9;"),  # the indicator: double-struck one
+    (r"s + \alpha \mathbf{1}", "&#x1D7CF;"),  # the all-ones vector: bold one
+    (r"\mathbf{10}", "&#x1D7CF;&#x1D7CE;"),
+])
+def test_styled_digits_are_their_own_characters(latex, glyphs):
+    # Chromium ignores mathvariant on <mn>: a double-struck 1 would show as a plain 1.
+    mathml = math_to_mathml(latex)
+    assert f"<mn>{glyphs}</mn>" in mathml and "mathvariant" not in mathml

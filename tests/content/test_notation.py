@@ -31,7 +31,8 @@ _SIZE_LETTERS = "dnmpqK"  # the sizes of 020 (n, m, p), 030 (d, n, q) and the cl
 # (what it was, pattern): each pattern matches the retired use, not the letter in general.
 RETIRED = [
     ("scores named o_t or z_t (o is the LSTM's output gate, z the GRU's update gate)",
-     re.compile(r"\b[oz]_\{?t\}?\s*=\s*W_y|\\partial\s*[oz]_|softmax\}?\s*\(\s*[oz]_")),
+     re.compile(r"\b[oz]_\{?t\}?\s*=\s*W_y|\\partial\s*[oz]_|softmax\}?\s*\(\s*[oz]_"
+                r"|(?<!write the )\b(?:through|scores?|outputs?|logits)\s+\$[oz]_t\$")),
     ("the output written y_t (y is the target)",
      re.compile(r"\by_\{?t\}?\s*=\s*W|\by\s*=\s*W_2|\boutput\s+\(?\$y_t\$")),
     ("the prediction written as the raw scores (y-hat_t = W_y h_t + ...)",
@@ -87,6 +88,7 @@ def test_retired_symbols_are_gone(name):
     r"$o_t = W_y h_t + c$",
     r"the scores $z_t = W_y h_t + c$",
     r"$\frac{\partial L}{\partial o_t} = \hat{y}_t - y_t$",
+    r"$h_t$ affects the loss through $o_t$ (giving ...)",
     r"$\hat{y}_t = W_y h_t + c$",
     r"$\hat{y} = W_y h_{T_x} + c$",
     r"$\text{softmax}(W_y h_t + c)$",

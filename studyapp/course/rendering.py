@@ -26,7 +26,20 @@ _UNKNOWN_COMMAND = re.compile(r"<mi>\\([A-Za-z]+)</mi>")
 # an <msup>/<msub>/<msubsup>: the space goes after that whole element, never inside it (a
 # script element with a third child is laid out as a plain row, the script on the baseline).
 _OPERATOR_NAMES = "ln|log|exp|tanh|sin|cos|det|dim"
-_OPERATOR_NAME = re.compile(rf"(?<!<msup>)(?<!<msub>)(?<!<msubsup>)(<mi>(?:{_OPERATOR_NAMES})</mi>)(?=<m[in]>)")
+# A bare argument is an ordinary atom: a token, or a scripted, accented, fraction or root element
+# (\log \hat{y}_t, \ln x^2); no space before a parenthesis or another operator.
+_ARGUMENT = r"<m(?:i|n|sub|sup|subsup|over|under|frac|sqrt)[ >]"
+_OPERATOR_NAME = re.compile(
+    rf"(?<!<msup>)(?<!<msub>)(?<!<msubsup>)(<mi>(?:{_OPERATOR_NAMES})</mi>)(?={_ARGUMENT})"
+)
+# ... and between an ordinary atom or a closing parenthesis and an operator name (y_t \log p).
+_AFTER_ATOM = "|".join(
+    f"(?<={end})" for end in ("</mi>", "</mn>", "</msub>", "</msup>", "</msubsup>", "</mover>",
+                              'stretchy="false">&#x00029;</mo>')
+)
+_OPERATOR_AFTER_ATOM = re.compile(
+    rf"(?:{_AFTER_ATOM})(?=<mi>(?:{_OPERATOR_NAMES})</mi>|<(?:msup|msub|msubsup)><mi>(?:{_OPERATOR_NAMES})</mi>)"
+)
 _SCRIPTED_OPERATOR = re.compile(rf"<(msup|msub|msubsup)><mi>(?:{_OPERATOR_NAMES})</mi>")
 _THIN_SPACE = '<mspace width="0.1667em"></mspace>'
 # f', \tanh', \sigma'': latex2mathml makes the prime a superscript, but U+2032 is already a raised
@@ -83,6 +96,7 @@ def math_to_mathml(latex, display=False):
     mathml = _STYLED_DIGITS.sub(_styled_digits, mathml)
     while _GROUPED_DIGITS.search(mathml):
         mathml = _GROUPED_DIGITS.sub(r"<mn>\1,\2</mn>", mathml)
+    mathml = _OPERATOR_AFTER_ATOM.sub(_THIN_SPACE, mathml)
     return _space_scripted_operators(_OPERATOR_NAME.sub(rf"\1{_THIN_SPACE}", mathml))
 
 
@@ -108,7 +122,7 @@ def _space_scripted_operators(mathml):
         else:  # latex2mathml always closes what it opens
             continue
         pieces.append(mathml[done:end])
-        if re.match(r"<m[in]>", mathml[end:]):
+        if re.match(_ARGUMENT, mathml[end:]):
             pieces.append(_THIN_SPACE)
         done = end
     pieces.append(mathml[done:])

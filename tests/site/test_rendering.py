@@ -1,5 +1,7 @@
 """Course text to HTML: Markdown with LaTeX rendered as MathML on the server."""
 
+import re
+
 import pytest
 
 from studyapp.course.rendering import MathError, math_to_mathml, render_inline, render_markdown
@@ -128,3 +130,28 @@ def test_styled_digits_are_their_own_characters(latex, glyphs):
     # Chromium ignores mathvariant on <mn>: a double-struck 1 would show as a plain 1.
     mathml = math_to_mathml(latex)
     assert f"<mn>{glyphs}</mn>" in mathml and "mathvariant" not in mathml
+
+
+@pytest.mark.parametrize("latex, after", [
+    (r"\log \hat{y}_{t, y_t}", "<msub><mover"),  # scripted and accented argument
+    (r"\ln x^2", "<msup><mi>x</mi>"),
+    (r"\log \frac{1}{2}", "<mfrac>"),
+])
+def test_an_operator_name_is_spaced_from_a_compound_argument(latex, after):
+    assert f'<mspace width="0.1667em"></mspace>{after}' in math_to_mathml(latex)
+
+
+@pytest.mark.parametrize("latex, before", [
+    (r"y_{t,i} \log \hat{y}_{t,i}", "</msub>"),
+    (r"x \ln 2", "<mi>x</mi>"),
+    (r"(1 - y) \log (1 - p)", 'stretchy="false">&#x00029;</mo>'),
+    (r"2 \tanh^2 x", "<mn>2</mn>"),
+])
+def test_an_operator_name_is_spaced_from_the_atom_before_it(latex, before):
+    assert f'{before}<mspace width="0.1667em"></mspace><m' in math_to_mathml(latex)
+
+
+@pytest.mark.parametrize("latex", [r"1 - \tanh^2(x)", r"\frac{1}{2}(\ln 2 + \ln 4)", r"= -\log p"])
+def test_no_space_between_an_operator_sign_or_parenthesis_and_an_operator_name(latex):
+    mathml = math_to_mathml(latex)
+    assert not re.search(r'</mo><mspace width="0.1667em"></mspace>', mathml), mathml

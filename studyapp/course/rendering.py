@@ -93,6 +93,8 @@ def math_to_mathml(latex, display=False):
     mathml = mathml.replace("<mover>", '<mover accent="true">')
     mathml = mathml.replace(_BAR, '<mo stretchy="false" lspace="0" rspace="0">&#x0007C;</mo>')
     mathml = _PRIMED_TOKEN.sub(_PRIME, mathml)
+    # x : I \to X (and \colon): latex2mathml makes the colon an identifier, set without spacing.
+    mathml = mathml.replace("<mi>:</mi>", "<mo>:</mo>").replace("<mi>&#x0003A;</mi>", "<mo>:</mo>")
     mathml = _STYLED_DIGITS.sub(_styled_digits, mathml)
     while _GROUPED_DIGITS.search(mathml):
         mathml = _GROUPED_DIGITS.sub(r"<mn>\1,\2</mn>", mathml)

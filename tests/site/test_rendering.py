@@ -155,3 +155,8 @@ def test_an_operator_name_is_spaced_from_the_atom_before_it(latex, before):
 def test_no_space_between_an_operator_sign_or_parenthesis_and_an_operator_name(latex):
     mathml = math_to_mathml(latex)
     assert not re.search(r'</mo><mspace width="0.1667em"></mspace>', mathml), mathml
+
+
+@pytest.mark.parametrize("latex", [r"x : I \to X", r"x \colon I \to X"])
+def test_a_colon_is_an_operator(latex):
+    assert "<mi>x</mi><mo>:</mo><mi>I</mi>" in math_to_mathml(latex)

@@ -1,4 +1,5 @@
-"""Review at scale: one learner with 2,000 cards and 50,000 reviews, built from a real log.
+"""Review at scale: one learner with 2,000 cards and 50,000 reviews, built from a real log
+(one review session per day of it).
 
     python -m studyapp.review.bench [--log PATH] [--cards 2000] [--reviews 50000]
 
@@ -97,7 +98,7 @@ def build(*, log: list, cards: int, reviews: int):
             learner=learner, flashcard=flashcard, kind=Review.RATING, rating=rating, reviewed_at=when,
             duration_ms=min(duration, scheduling.MAX_DURATION_MS), before_state=before["state"],
             state_before=before, state_after=after, settings=scheduler_settings.to_dict(),
-            version_before=version, version_after=version + 1, session="bench")))
+            version_before=version, version_after=version + 1, session=f"bench{when:%Y%m%d}")))
         states[card_index] = after
     scheduled = time.perf_counter() - started
 
@@ -143,6 +144,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     database = _setup_django()
 
+    from django.db.models import Count
     from django.test import Client
     from django.test.utils import setup_test_environment
 
@@ -165,7 +167,9 @@ def main(argv=None) -> int:
     results.append(("queue (one topic)",
                     *_timed(lambda: scheduling.build_queue(learner=learner, topic=topics[3], now=now), args.repeat)))
     results.append(("due counts per topic", *_timed(lambda: scheduling.due_counts_by_topic(learner=learner, now=now), args.repeat)))
-    results.append(("session summary", *_timed(lambda: scheduling.session_summary(learner=learner, session="bench"), args.repeat)))
+    busiest = Review.objects.filter(learner=learner).values("session").annotate(n=Count("pk")).order_by("-n").first()
+    results.append((f"session summary ({busiest['n']} answers)",
+                    *_timed(lambda: scheduling.session_summary(learner=learner, session=busiest["session"]), args.repeat)))
 
     def rate_and_undo():
         queue = scheduling.build_queue(learner=learner, now=now)

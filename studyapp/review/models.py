@@ -135,7 +135,7 @@ class Review(models.Model):
         ]
         indexes = [
             models.Index(fields=["learner", "reviewed_at"], name="review_learner_time"),
-            models.Index(fields=["learner", "session"], name="review_learner_session"),
+            models.Index(fields=["learner", "session", "reviewed_at"], name="review_learner_session"),
         ]
 
     def __str__(self):

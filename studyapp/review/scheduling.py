@@ -14,6 +14,7 @@ Public functions
     rate_card / bury_card / suspend_card / unsuspend_card / undo_entry / reschedule_card
     session_summary(learner=, session=)  cards done, time spent, share of Again in one review session
     replay_card(card_state=)             the state the card's log replays to (always the stored one)
+    retrievability(...) / retrievabilities(...)  fsrs's predicted recall at a moment (the statistics)
 
 The repeated-submission rule. A change names the version of the card state it was shown with.
 If that version is current, the change is made (version + 1). If not, and the log holds an
@@ -693,6 +694,35 @@ def suspended_cards(*, learner: Learner | None, topic: Topic) -> list[CardState]
     return list(CardState.objects.filter(learner=learner, suspended=True, flashcard__topic=topic,
                                          flashcard__retired=False)
                 .select_related("flashcard").order_by("flashcard__position"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Retrievability (the statistics' forgetting curves and distribution)
+
+def retrievabilities(*, memories: list[tuple[float | None, datetime | None]], at: datetime,
+                     settings: SchedulerSettings) -> list[float]:
+    """fsrs's predicted probability of recall at `at` for each (stability, last review): its
+    forgetting curve (1 + factor * t / S) ** decay with the decay of `settings`' parameters. fsrs
+    counts t in whole days elapsed, so the value is constant within each day after the review;
+    0 for a card never reviewed."""
+    at = _utc(at)
+    scheduler = settings.scheduler()
+    out = []
+    for stability, last_review in memories:
+        if stability is None or last_review is None:
+            out.append(0.0)
+            continue
+        last_review = _utc(last_review)
+        card = fsrs.Card(card_id=1, state=fsrs.State.Review, stability=stability, due=last_review,
+                         last_review=last_review)
+        out.append(float(scheduler.get_card_retrievability(card, at)))
+    return out
+
+
+def retrievability(*, stability: float | None, last_review: datetime | None, at: datetime,
+                   settings: SchedulerSettings) -> float:
+    """One card's predicted recall at `at` (see `retrievabilities`)."""
+    return retrievabilities(memories=[(stability, last_review)], at=at, settings=settings)[0]
 
 
 # ---------------------------------------------------------------------------------------------

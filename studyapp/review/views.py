@@ -13,14 +13,14 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import push_url
 
 from studyapp.accounts.learners import current_learner
 from studyapp.course.models import Flashcard, Topic
 from studyapp.web import HtmxHttpRequest, render_page
 
-from . import scheduling
+from . import plotting, scheduling, statistics
 from .forms import (SESSION_RE, CardActionForm, RatingForm, SettingsForm, ShownCardForm, UndoForm,
                     shown_token)
 from .models import Review
@@ -236,3 +236,47 @@ def settings_page(request: HtmxHttpRequest):
         "form": form, "saved": saved, "zone_unknown": not stored.time_zone,
         "is_guest": learner is None or learner.is_guest,
     }, partial="settings-form", status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics: /review/stats/, /review/stats/topics/<slug>/ and a card's history, /review/cards/<slug>/
+
+@require_safe
+def stats_page(request: HtmxHttpRequest):
+    return _stats(request, topic=None)
+
+
+@require_safe
+def stats_topic(request: HtmxHttpRequest, topic_slug: str):
+    return _stats(request, topic=get_object_or_404(Topic.objects.live(), slug=topic_slug))
+
+
+def _stats(request, topic):
+    learner = current_learner(request)
+    stats = statistics.learner_statistics(learner=learner, topic=topic, now=_now())
+    figures = plotting.statistics_figures(stats) if stats.has_reviews else {}
+    return render_page(request, "review/stats_detail.html", {
+        "stats": stats, "topic": topic, "figures": figures,
+        "is_guest": learner is None or learner.is_guest,
+        "zone": stats.settings.time_zone or "UTC",
+        "live_topics": [p.topic for p in stats.topics] if topic is None else [],
+    })
+
+
+@require_safe
+def card_page(request: HtmxHttpRequest, card_slug: str):
+    learner = current_learner(request)
+    try:
+        flashcard = statistics.card_for(learner=learner, slug=card_slug)
+    except Flashcard.DoesNotExist:
+        raise Http404("no such card") from None
+    history = statistics.card_history(learner=learner, flashcard=flashcard, now=_now())
+    return render_page(request, "review/card_detail.html", {
+        "card": flashcard, "topic": flashcard.topic, "history": history,
+        "figure": plotting.curve_figure(history) if history.has_curve else None,
+        "zone": history.settings.time_zone or "UTC",
+        "stats_url": reverse("review:stats") if flashcard.topic.retired else reverse(
+            "review:stats_topic", args=[flashcard.topic.slug]),
+        "due_local": (history.card_state.due.astimezone(scheduling.zone_of(history.settings))
+                      if history.card_state and history.card_state.due else None),
+    })

@@ -81,7 +81,7 @@ def states_figure(stats: Statistics) -> dict:
     fig = site_figure(height=300, margin={"l": 12, "r": 12, "t": 12, "b": 12}, showlegend=True,
                       legend={"orientation": "v", "x": 1, "y": 0.5})
     fig.add_pie(labels=names, values=values, hole=0.55, marker={"colors": colours}, sort=False,
-                textinfo="value", hovertemplate="%{label}: %{value} cards (%{percent})<extra></extra>")
+                text=[str(v) if v else "" for v in values], textinfo="text", hovertemplate="%{label}: %{value} cards (%{percent})<extra></extra>")
     return figure_data(fig)
 
 
@@ -150,9 +150,11 @@ def curve_figure(history: CardHistory) -> dict:
     zone_name = history.settings.time_zone or "UTC"
     zone = scheduling.zone_of(history.settings)
     iso = lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")  # noqa: E731
+    lowest = min([p.retrievability for p in history.curve] + [history.settings.desired_retention])
     fig = site_figure(height=340, margin={"l": 56, "r": 16, "t": 16, "b": 44},
                       xaxis={"type": "date", "title": {"text": f"date ({zone_name})"}},
-                      yaxis={"title": {"text": "predicted recall"}, "tickformat": ".0%", "range": [0, 1.04]},
+                      yaxis={"title": {"text": "predicted recall"}, "tickformat": ".0%",
+                             "range": [max(0.0, lowest - 0.1), 1.03]},
                       legend={"orientation": "h", "y": -0.25})
     fig.add_scatter(x=[iso(p.at) for p in history.curve], y=[p.retrievability for p in history.curve],
                     mode="lines", name="Forgetting curve", line={"color": BLUE, "width": 2,

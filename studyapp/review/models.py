@@ -136,6 +136,10 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["learner", "reviewed_at"], name="review_learner_time"),
             models.Index(fields=["learner", "session", "reviewed_at"], name="review_learner_session"),
+            # The statistics (review/statistics.py) read reviews per day, rating and state from
+            # this index alone, never the wide rows with their JSON snapshots.
+            models.Index(fields=["learner", "kind", "undone", "reviewed_at", "rating", "before_state",
+                                 "duration_ms"], name="review_stats_cover"),
         ]
 
     def __str__(self):

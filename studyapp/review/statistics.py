@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, F, FloatField, Func, IntegerField, Q, Sum
+from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from studyapp.accounts.models import Learner
@@ -56,8 +56,9 @@ class QuarterHour(Func):
     output_field = IntegerField()
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / 900)",
-                           **extra)
+        # Seconds from julianday (faster than strftime); the 0.5 ms guards its floating point.
+        return self.as_sql(compiler, connection, template=(
+            "(CAST((julianday(%(expressions)s) - 2440587.5) * 86400.0 + 0.0005 AS INTEGER) / 900)"), **extra)
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection,
@@ -299,32 +300,35 @@ def learner_statistics(*, learner: Learner | None, topic: Topic | None = None, n
     time_per_day = [(today - timedelta(days=i), ms_per_day.get(today - timedelta(days=i), 0))
                     for i in range(TIME_DAYS - 1, -1, -1)]
 
-    # 2. True retention and the answer buttons: one aggregate over the past year's reviews.
-    retention, buttons = [], []
-    found = {}
+    # 2. True retention and the answer buttons: the past year's reviews counted by period, group
+    # (learning, young, mature) and rating; the interval (in the JSON snapshot) read only for
+    # reviews of cards in the review state.
+    counted = Counter()
     if learner is not None:
-        mature = Q(interval__gte=MATURE_DAYS - _HALF_SECOND)
-        review = Q(before_state=CardState.REVIEW)
-        passed = Q(rating__gte=Review.HARD)
-        groups = {"learning": ~review, "young": review & ~mature, "mature": review & mature}
-        aggregates = {}
-        for key, _, _ in PERIODS:
-            since = Q(reviewed_at__gte=starts[key])
-            for group in ("young", "mature"):
-                aggregates[f"{key}_{group}_total"] = Count("pk", filter=since & groups[group])
-                aggregates[f"{key}_{group}_passed"] = Count("pk", filter=since & groups[group] & passed)
-        for group in groups:
-            for rating in (1, 2, 3, 4):
-                aggregates[f"button_{group}_{rating}"] = Count(
-                    "pk", filter=Q(reviewed_at__gte=starts["year"]) & groups[group] & Q(rating=rating))
-        found = (_ratings(learner, topic).filter(reviewed_at__gte=starts["year"])
-                 .annotate(interval=Coalesce(SnapshotInterval(F("state_before")), 0.0))
-                 .aggregate(**aggregates))
-    for key, label, days in PERIODS:
-        ratio = lambda group: Ratio(found.get(f"{key}_{group}_passed", 0), found.get(f"{key}_{group}_total", 0))  # noqa: E731
-        retention.append(RetentionRow(key, label, days, ratio("young"), ratio("mature")))
-    for key, label in GROUPS:
-        buttons.append(ButtonRow(key, label, tuple(found.get(f"button_{key}_{r}", 0) for r in (1, 2, 3, 4))))
+        period = Case(*(When(reviewed_at__gte=starts[key], then=Value(i)) for i, (key, _, _) in enumerate(PERIODS)),
+                      default=Value(len(PERIODS)), output_field=IntegerField())
+        group = Case(When(~Q(before_state=CardState.REVIEW), then=Value(0)),
+                     When(Q(mature__gte=MATURE_DAYS - _HALF_SECOND), then=Value(2)),
+                     default=Value(1), output_field=IntegerField())
+        rows = (_ratings(learner, topic).filter(reviewed_at__gte=starts["year"]).order_by()
+                .annotate(mature=Case(When(before_state=CardState.REVIEW, then=SnapshotInterval(F("state_before"))),
+                                      default=Value(0.0), output_field=FloatField()))
+                .annotate(p=period, g=group).values("p", "g", "rating").annotate(n=Count("pk"))
+                .values_list("p", "g", "rating", "n"))
+        for p, g, rating, n in rows:
+            counted[p, g, rating] += n
+    retention, buttons = [], []
+    for i, (key, label, _days) in enumerate(PERIODS):
+        def ratio(g, i=i):
+            # A period includes every shorter one (today lies in the past week, and so on).
+            cells = [(p, g, r) for p in range(i + 1) for r in (1, 2, 3, 4)]
+            total = sum(counted[c] for c in cells)
+            return Ratio(total - sum(counted[c] for c in cells if c[2] == Review.AGAIN), total)
+
+        retention.append(RetentionRow(key, label, _days, ratio(1), ratio(2)))
+    for g, (key, label) in enumerate(GROUPS):
+        buttons.append(ButtonRow(key, label, tuple(sum(counted[p, g, r] for p in range(len(PERIODS)))
+                                                   for r in (1, 2, 3, 4))))
 
     # 3. The card states of live cards (bounded by the course, not the history), 4. the live cards per topic.
     states = []

@@ -26,14 +26,10 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import limits
+from . import limits, training_limits
 from .cells import (gru_step_backward, gru_step_forward, lstm_step_backward, lstm_step_forward,
                     rnn_step_backward, rnn_step_forward)
 from .layers import GRU, LSTM, RNN
-
-SATURATION_THRESHOLD = (1e-4, 0.5)
-MAX_COMPONENTS = 3
-MAX_UNROLL_CELLS = 20_000_000      # T * B * H * num_layers * directions the unroll may hold
 
 
 class CellKind(NamedTuple):
@@ -111,16 +107,16 @@ def _real_array(name: str, value, shape_text: str) -> np.ndarray:
 
 
 def _check_x(layer, x) -> np.ndarray:
-    """x (T, B, input_size): a finite real-valued array, within MAX_UNROLL_CELLS."""
+    """x (T, B, input_size): a finite real-valued array, within limits.MAX_UNROLL_CELLS."""
     I = layer.input_size
     array = _real_array("x", x, "(T, B, input_size)")
     if array.ndim != 3 or array.shape[2] != I or array.shape[0] < 1 or array.shape[1] < 1:
         raise ValueError(f"x must have shape (T, B, {I}) with T, B >= 1, got {array.shape}")
     T, B, _ = array.shape
     cells = T * B * layer.hidden_size * layer.num_layers * layer.num_directions
-    if cells > MAX_UNROLL_CELLS:
-        raise ValueError(f"x is too large to unroll: T * B * hidden_size * num_layers * "
-                         f"directions must be at most {MAX_UNROLL_CELLS}, got {cells}")
+    if cells > limits.MAX_UNROLL_CELLS:
+        raise ValueError(f"x is too large to unroll: T * N * hidden_size * num_layers * "
+                         f"directions must be at most {limits.MAX_UNROLL_CELLS}, got {cells}")
     return array
 
 
@@ -268,7 +264,8 @@ def gate_statistics(layer, x: np.ndarray, threshold: float = 0.05,
     Sigmoid gates (i, f, o, r, z) count as saturated below threshold or above 1 - threshold;
     tanh outputs (g, n, h) beyond 1 - threshold in absolute value.
     Returns {gate: {'mean': (T,) list, 'saturated': (T,) list, 'saturated_overall': float}}."""
-    threshold = limits.check_real("threshold", threshold, *SATURATION_THRESHOLD)
+    threshold = limits.check_real("threshold", threshold,
+                                  *training_limits.SATURATION_THRESHOLD)
     run = unroll(layer, x, layer_index)
     tanh_like = {"g", "n", "h"}
     stats = {}
@@ -289,7 +286,7 @@ def hidden_trajectory(layer, x: np.ndarray, components: int = 2, layer_index: in
     The components are those of all T * B states (centred); the projection (T, B, k) draws each
     sequence as a path. Returns {'h': (T, B, H), 'projection': (T, B, k),
     'explained_variance_ratio': (k,)} and, for an LSTM, 'c': (T, B, H)."""
-    components = limits.check_int("components", components, 1, MAX_COMPONENTS)
+    components = limits.check_int("components", components, 1, limits.MAX_COMPONENTS)
     run = unroll(layer, x, layer_index)
     h = run["h"]
     T, B, H = h.shape
@@ -306,15 +303,13 @@ def hidden_trajectory(layer, x: np.ndarray, components: int = 2, layer_index: in
     return out
 
 
-MAX_EXAMPLES = 256
-
 
 def analyse_run(run, n_examples: int = 8) -> dict:
-    """All of the above for a trainer run, on the first n_examples (1..MAX_EXAMPLES) of its
+    """All of the above for a trainer run, on the first n_examples (1..limits.MAX_EXAMPLES) of its
     evaluation batch, with the gradient norms of the task's own loss: 'gradient_norms' for the
     top layer (which the head's gradient reaches directly), 'gradient_norms_by_layer' for every
     layer, bottom first. Gates, trajectory and spectral radius are layer 0's. JSON-able."""
-    n_examples = limits.check_int("n_examples", n_examples, 1, MAX_EXAMPLES)
+    n_examples = limits.check_int("n_examples", n_examples, 1, limits.MAX_EXAMPLES)
     model, batch = run.model, run.eval_data
     n = min(n_examples, batch.inputs.shape[1])
     if model.many_to_one:

@@ -6,7 +6,7 @@
 ``(loss, d_loss / d_log_probs)``. The helpers ``ctc_collapse``, ``ctc_best_path`` and
 ``ctc_alignments`` are for teaching: the collapse B, greedy decoding, and the list of every
 alignment of a small example. Every entry point validates its arguments and raises ValueError
-naming the argument and its allowed range; the work is bounded by the constants below.
+naming the argument and its allowed range; the work is bounded by the CTC limits of rnncore.limits.
 
 Shapes: T time steps, N sequences in the batch, C classes, L target length, S = 2L + 1.
 """
@@ -18,14 +18,6 @@ import itertools
 import numpy as np
 
 from . import limits, training_limits
-
-# T * N * (2 max(L) + 1): the cells of the forward-backward lattice (each array of that size is
-# float64; five are alive at once, so 2e6 cells is about 80 MB).
-MAX_CTC_LATTICE = 2_000_000
-MAX_ALIGNMENT_STEPS = 1_000            # ctc_alignments: n_steps and target length
-MAX_ALIGNMENTS = 100_000               # ctc_alignments: largest list it will build
-MAX_BRUTE_FORCE_PATHS = 1_000_000      # ctc_brute_force_nll: C ** T paths at most
-MAX_CLASSES = 1_000_000                # largest blank / class index the helpers accept
 
 NEG = -np.inf
 
@@ -87,9 +79,9 @@ def _check_ctc_inputs(log_probs, targets, input_lengths, target_lengths, blank):
         raise ValueError(f"targets must be (N, S) padded or (sum(target_lengths),) "
                          f"concatenated, got shape {targets.shape}")
     cells = T * N * (2 * int(target_lengths.max()) + 1)
-    if cells > MAX_CTC_LATTICE:
+    if cells > limits.MAX_CTC_LATTICE:
         raise ValueError(f"ctc_loss: T * N * (2 max(target_lengths) + 1) must be at most "
-                         f"{MAX_CTC_LATTICE}, got {cells}")
+                         f"{limits.MAX_CTC_LATTICE}, got {cells}")
     for y in labels:
         if np.any((y < 0) | (y >= C) | (y == blank)):
             raise ValueError(f"targets must be classes in [0, {C - 1}] other than blank "
@@ -211,8 +203,8 @@ def ctc_loss(log_probs: np.ndarray, targets, input_lengths, target_lengths, blan
 def ctc_collapse(path, blank: int = 0) -> list[int]:
     """The CTC collapse B: merge repeated symbols, then drop blanks. (a a _ a b b) -> (a a b).
 
-    path: a 1-D sequence of non-negative integers; blank: an integer in [0, MAX_CLASSES]."""
-    blank = limits.check_int("blank", blank, 0, MAX_CLASSES)
+    path: a 1-D sequence of non-negative integers; blank: an integer in [0, limits.MAX_CLASSES]."""
+    blank = limits.check_int("blank", blank, 0, limits.MAX_CLASSES)
     path = limits.check_integer_array("path", path, ndim=1)
     if np.any(path < 0):
         raise ValueError("path must hold class indices >= 0")
@@ -242,7 +234,7 @@ def _check_label(target, blank: int, n_classes: int | None, max_length: int) -> 
     target = limits.check_integer_array("target", target, ndim=1)
     if target.shape[0] > max_length:
         raise ValueError(f"target must have at most {max_length} labels, got {target.shape[0]}")
-    high = MAX_CLASSES if n_classes is None else n_classes - 1
+    high = limits.MAX_CLASSES if n_classes is None else n_classes - 1
     if np.any((target < 0) | (target > high) | (target == blank)):
         raise ValueError(f"target must hold classes in [0, {high}] other than blank ({blank}), "
                          f"got {target.tolist()}")
@@ -250,26 +242,27 @@ def _check_label(target, blank: int, n_classes: int | None, max_length: int) -> 
 
 
 def ctc_alignments(target, n_steps: int, n_classes: int | None = None, blank: int = 0,
-                   max_alignments: int = MAX_ALIGNMENTS) -> list[tuple[int, ...]]:
+                   max_alignments: int = limits.MAX_ALIGNMENTS) -> list[tuple[int, ...]]:
     """Every alignment of length n_steps that collapses to target, in lexicographic order of the
     path through the extended label. For a small example (e.g. target 'ab', T = 4) to list them.
 
     target: labels (integers >= 0, not blank; below n_classes when it is given);
-    n_steps in [1, MAX_ALIGNMENT_STEPS]; blank in [0, n_classes); max_alignments in
-    [1, MAX_ALIGNMENTS]: more alignments than that raise ValueError before any is built.
+    n_steps in [1, limits.MAX_ALIGNMENT_STEPS]; blank in [0, n_classes); max_alignments in
+    [1, limits.MAX_ALIGNMENTS]: more alignments than that raise ValueError before any is built.
 
     Walks the extended label l': each step stays on s, moves to s+1, or skips to s+2 when
     allowed, starting in s = 0 or 1 and ending in S-1 or S-2. The walk is iterative and only
     enters states from which the end is still reachable, so its work is proportional to the
     alignments it lists.
     """
-    n_steps = limits.check_int("n_steps", n_steps, 1, MAX_ALIGNMENT_STEPS)
-    max_alignments = limits.check_int("max_alignments", max_alignments, 1, MAX_ALIGNMENTS)
+    n_steps = limits.check_int("n_steps", n_steps, 1, limits.MAX_ALIGNMENT_STEPS)
+    max_alignments = limits.check_int("max_alignments", max_alignments, 1,
+                                       limits.MAX_ALIGNMENTS)
     if n_classes is not None:
-        n_classes = limits.check_int("n_classes", n_classes, 2, MAX_CLASSES)
+        n_classes = limits.check_int("n_classes", n_classes, 2, limits.MAX_CLASSES)
     blank = limits.check_int("blank", blank, 0,
-                               MAX_CLASSES if n_classes is None else n_classes - 1)
-    labels = _check_label(target, blank, n_classes, MAX_ALIGNMENT_STEPS)
+                             limits.MAX_CLASSES if n_classes is None else n_classes - 1)
+    labels = _check_label(target, blank, n_classes, limits.MAX_ALIGNMENT_STEPS)
     ext = _extend_with_blanks(labels, blank).tolist()
     S, T = len(ext), n_steps
 
@@ -316,12 +309,13 @@ def ctc_alignments(target, n_steps: int, n_classes: int | None = None, blank: in
 def ctc_brute_force_nll(log_probs: np.ndarray, target, blank: int = 0) -> float:
     """-log P(y|x) by summing prod_t p_t(pi_t) over every path pi of length T that collapses to y.
 
-    Enumerates all C^T paths (at most MAX_BRUTE_FORCE_PATHS): only for tiny examples.
+    Enumerates all C^T paths (at most limits.MAX_BRUTE_FORCE_PATHS): only for tiny examples.
     log_probs (T, C) floating point and finite; target as for ctc_alignments."""
     log_probs = limits.check_floating_array("log_probs", log_probs, min_ndim=2, max_ndim=2)
     T, C = log_probs.shape
-    if C ** T > MAX_BRUTE_FORCE_PATHS:
-        raise ValueError(f"C ** T must be at most {MAX_BRUTE_FORCE_PATHS}, got {C} ** {T}")
+    if C ** T > limits.MAX_BRUTE_FORCE_PATHS:
+        raise ValueError(f"C ** T must be at most {limits.MAX_BRUTE_FORCE_PATHS}, "
+                         f"got {C} ** {T}")
     blank = limits.check_int("blank", blank, 0, C - 1)
     labels = _check_label(target, blank, C, T)
     total = -np.inf

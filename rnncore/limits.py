@@ -1,9 +1,12 @@
-"""Bounds on every size the engine accepts, and the checks that enforce them.
+"""rnncore's safety limits, and the checks that enforce them.
 
-A web form can reuse these constants for its own field limits; every entry point of rnncore
-checks its arguments against them and raises ValueError naming the parameter and the allowed
-range. Ranges are inclusive. The values keep one forward + backward pass of a demo well under a
-second on one core.
+Every size and amount of work the engine accepts is bounded here, and every entry point checks
+its arguments against these constants and raises ValueError naming the parameter and the allowed
+range. Ranges are inclusive. They are *safety* limits: they keep a malformed or hostile request
+from taking minutes or gigabytes, and they are far above what one web request can afford (an
+LSTM forward and backward at T = 1000, H = 512 takes a few hundred ms). What a demo page or the
+lab offers is narrower, in rnncore.product_bounds; the training hyperparameters' ranges are in
+rnncore.training_limits.
 """
 
 from __future__ import annotations
@@ -13,18 +16,49 @@ from numbers import Integral, Real
 
 import numpy as np
 
-MAX_INPUT_SIZE = 1024      # features per step (e.g. a one-hot character vocabulary)
-MAX_HIDDEN_SIZE = 512
-MAX_OUTPUT_SIZE = 1024     # outputs of a Linear head
+# ---- sizes of layers, heads and sequences ------------------------------------------------------
+MAX_INPUT_SIZE = 1024      # D: features per step (e.g. a one-hot character vocabulary)
+MAX_HIDDEN_SIZE = 512      # H
+MAX_OUTPUT_SIZE = 1024     # Q: outputs of a Linear head
 MAX_HEAD_INPUT_SIZE = 2 * MAX_HIDDEN_SIZE   # a head may read both directions' states
-MAX_LAYERS = 4
-MAX_SEQ_LEN = 1000
-MAX_BATCH = 256
+MAX_LAYERS = 4             # L
+MAX_SEQ_LEN = 1000         # T
+MAX_BATCH = 256            # N
 
 NONLINEARITIES = ("tanh", "relu")
 DTYPES = (np.float32, np.float64)
 DTYPE_NAMES = ("float32", "float64")
 MAX_ARRAY_ELEMENTS = 50_000_000     # largest array a loss, optimiser or analysis accepts
+
+# ---- initialisation ----------------------------------------------------------------------------
+MAX_SEED = 2**32 - 1                # seeds of layers, heads and training runs
+MAX_INIT_ELEMENTS = 4 * 1024 * 1024    # one initialised array; a (4*512, 1024) LSTM weight is 2 M
+
+# ---- CTC (rnncore.ctc) -------------------------------------------------------------------------
+# T * N * (2 max(target length) + 1): the cells of the forward-backward lattice (each array of
+# that size is float64; five are alive at once, so 2e6 cells is about 80 MB).
+MAX_CTC_LATTICE = 2_000_000
+MAX_ALIGNMENT_STEPS = 1_000         # ctc_alignments: n_steps and target length
+MAX_ALIGNMENTS = 100_000            # ctc_alignments: largest list it will build
+MAX_BRUTE_FORCE_PATHS = 1_000_000   # ctc_brute_force_nll: C ** T paths at most
+MAX_CLASSES = 1_000_000             # largest blank / class index the CTC helpers accept
+
+# ---- analysis (rnncore.analysis) ---------------------------------------------------------------
+MAX_UNROLL_CELLS = 20_000_000       # T * N * H * layers * directions one unroll may hold
+MAX_COMPONENTS = 3                  # principal components of a hidden trajectory
+MAX_EXAMPLES = 256                  # evaluation sequences analyse_run looks at
+
+# ---- saved runs (rnncore.serialization, rnncore.trainer) ---------------------------------------
+MAX_RUN_BYTES = 64 * 1024 * 1024            # refuse to parse a saved run larger than this
+MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024  # sum of a saved run's entries' declared sizes
+MAX_ENTRIES = 4_096                         # arrays in one saved run
+MAX_META_BYTES = 1024 * 1024                # a saved run's JSON document
+MAX_MESSAGE = 1_000                         # characters of a run's status message
+
+# ---- task inputs (rnncore.tasks) ---------------------------------------------------------------
+MAX_VOCABULARY = 128                # distinct characters of a char_lm text
+MAX_PROMPT = 2_000                  # characters of a char_lm sampling prompt
+MAX_SENTENCE_WORDS = 50             # longest sentence the sentiment task reads
 
 
 def describe(value) -> str:

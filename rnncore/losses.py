@@ -25,8 +25,6 @@ from .ctc import (ctc_alignments, ctc_best_path, ctc_brute_force_nll,  # noqa: F
                   ctc_collapse, ctc_loss)
 from .training_limits import REDUCTIONS  # noqa: F401 (public)
 
-LABEL_SMOOTHING = (0.0, 1.0)
-
 
 def _real_array_as(name: str, value, dtype) -> np.ndarray:
     """value (integers or floats) cast to dtype, then checked as check_floating_array does (a
@@ -139,7 +137,7 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
     Returns (loss, d_input) with d_input shaped like input.
     """
     limits.check_choice("reduction", reduction, training_limits.REDUCTIONS)
-    eps = limits.check_real("label_smoothing", label_smoothing, *LABEL_SMOOTHING)
+    eps = limits.check_real("label_smoothing", label_smoothing, *training_limits.LABEL_SMOOTHING)
     ignore_index = limits.check_int("ignore_index", ignore_index, -2**62, 2**62)
     logits = limits.check_floating_array("input", input, min_ndim=1)
     target = np.asarray(target)

@@ -23,8 +23,6 @@ import numpy as np
 
 from . import limits, training_limits
 
-OPTIMIZER_STEP = (0, 10**9)             # the step count a loaded state may carry
-
 
 class Optimizer:
     """Base class: keeps the step count and one dict of arrays per slot (moment) name."""
@@ -72,7 +70,7 @@ class Optimizer:
     def load_state_dict(self, state: dict) -> None:
         """Load a state_dict(): {'name', 'step', 'slots': {slot: {param name: array}}}.
 
-        The step is an integer in OPTIMIZER_STEP; the slots must be exactly this optimiser's,
+        The step is an integer in training_limits.OPTIMIZER_STEP; the slots must be exactly this optimiser's,
         each holding finite floating-point arrays for the same parameter names (none at step 0,
         when no moment exists yet). ValueError otherwise, and the optimiser is left unchanged."""
         if not isinstance(state, dict):
@@ -82,7 +80,7 @@ class Optimizer:
             raise ValueError(f"optimizer state is missing {', '.join(missing)}")
         if state["name"] != self.name:
             raise ValueError(f"state is for optimizer {state['name']!r}, not {self.name!r}")
-        step = limits.check_int("optimizer step", state["step"], *OPTIMIZER_STEP)
+        step = limits.check_int("optimizer step", state["step"], *training_limits.OPTIMIZER_STEP)
         slots = state["slots"]
         if not isinstance(slots, dict) or set(slots) != set(self.slot_names):
             found = sorted(slots) if isinstance(slots, dict) else type(slots).__name__

@@ -41,8 +41,6 @@ from .clipping import clip_grad_norm, clip_grad_value, global_norm
 from .optim import Optimizer, make_optimizer
 from .tasks import Task, get_task
 
-MAX_MESSAGE = 1_000                     # characters of a status message
-
 READY, TRAINING, FINISHED, DIVERGED = "ready", "training", "finished", "diverged"
 STATUSES = (READY, TRAINING, FINISHED, DIVERGED)
 
@@ -288,7 +286,7 @@ def _check_status(status, message, step: int, config: dict) -> tuple[str, str]:
     if status != DIVERGED and status != expected_status:
         raise ValueError(f"status {status!r} does not fit step {step} of "
                          f"{config['max_steps']}")
-    if not isinstance(message, str) or len(message) > MAX_MESSAGE or (
+    if not isinstance(message, str) or len(message) > limits.MAX_MESSAGE or (
             bool(message) != (status == DIVERGED)):
         raise ValueError("message must be a short text, present only for a diverged run")
     return status, message

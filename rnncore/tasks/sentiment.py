@@ -67,15 +67,12 @@ SENTENCES = [
 MAX_WORDS = max(len(s.split()) for s, _ in SENTENCES)
 
 
-MAX_SENTENCE_WORDS = 50          # longest sentence classify() reads (one forward per prefix)
-
-
 def encode(sentence: str, length: int = MAX_WORDS) -> np.ndarray:
-    """Word ids, front-padded with <pad> to length (1..MAX_SENTENCE_WORDS). A sentence that is
+    """Word ids, front-padded with <pad> to length (1..limits.MAX_SENTENCE_WORDS). A sentence that is
     not text, is empty or longer than length, or has unknown words raises ValueError."""
     if not isinstance(sentence, str):
         raise ValueError(f"sentence must be a text, got {type(sentence).__name__}")
-    length = limits.check_int("length", length, 1, MAX_SENTENCE_WORDS)
+    length = limits.check_int("length", length, 1, limits.MAX_SENTENCE_WORDS)
     words = sentence.lower().split()
     if not 1 <= len(words) <= length:
         raise ValueError(f"a sentence must have 1 to {length} words, got {len(words)}")
@@ -136,8 +133,8 @@ class SentimentTask(Task):
         if not isinstance(sentence, str):
             raise ValueError(f"sentence must be a text, got {type(sentence).__name__}")
         n_words = len(sentence.split())
-        if not 1 <= n_words <= MAX_SENTENCE_WORDS:
-            raise ValueError(f"a sentence must have 1 to {MAX_SENTENCE_WORDS} words, "
+        if not 1 <= n_words <= limits.MAX_SENTENCE_WORDS:
+            raise ValueError(f"a sentence must have 1 to {limits.MAX_SENTENCE_WORDS} words, "
                              f"got {n_words}")
         ids = encode(sentence, length=n_words)
         words = sentence.lower().split()

@@ -193,7 +193,7 @@ def test_analysis_validation(call, message):
 
 
 def test_unroll_size_bound(monkeypatch):
-    import rnncore.analysis as analysis
-    monkeypatch.setattr(analysis, "MAX_UNROLL_CELLS", 10)
+    from rnncore import limits
+    monkeypatch.setattr(limits, "MAX_UNROLL_CELLS", 10)
     with pytest.raises(ValueError, match="too large to unroll"):
         hidden_gradient_norms(RNN(I, H, seed=0), inputs())

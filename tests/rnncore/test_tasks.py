@@ -203,7 +203,8 @@ def test_near_zero_temperature_is_nearly_greedy():
 
 
 def test_sentiment_sentence_length_and_type():
-    from rnncore.tasks.sentiment import MAX_SENTENCE_WORDS, encode
+    from rnncore.limits import MAX_SENTENCE_WORDS
+    from rnncore.tasks.sentiment import encode
     run = Trainer.create("sentiment", {"max_steps": 1}, seed=0)
     with pytest.raises(ValueError, match="1 to 50 words, got 0"):
         run.task.classify(run.model, "   ")

@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .limits import as_real_array
+from .limits import as_real_array, check_int
 
 
-def _with_last_axis(name: str, array: np.ndarray) -> np.ndarray:
-    if array.ndim == 0 or array.shape[-1] == 0:
+def _with_axis(name: str, array: np.ndarray, axis: int = -1) -> int:
+    """axis as an index of array, which must have at least 1 entry along it (the axis softmax
+    normalises); else ValueError."""
+    if array.ndim == 0 or array.shape[check_int("axis", axis, -array.ndim, array.ndim - 1)] == 0:
         raise ValueError(f"{name} must have at least one dimension and at least 1 entry along "
-                         f"the last axis (the one softmax normalises), got shape {array.shape}")
-    return array
+                         f"the axis softmax normalises, got shape {array.shape}")
+    return axis
 
 
 # ---- unchecked kernels (the arrays are already checked) ----------------------------------------
@@ -53,10 +55,10 @@ def _relu_derivative(y):
     return (y > 0).astype(y.dtype)
 
 
-def _softmax(x):
-    shifted = x - np.max(x, axis=-1, keepdims=True)
+def _softmax(x, axis=-1):
+    shifted = x - np.max(x, axis=axis, keepdims=True)     # e^x never overflows
     e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    return e / np.sum(e, axis=axis, keepdims=True)
 
 
 # ---- public, checked ---------------------------------------------------------------------------
@@ -92,10 +94,12 @@ def relu_derivative(y: np.ndarray) -> np.ndarray:
     return _relu_derivative(as_real_array("y", y))
 
 
-def softmax(x: np.ndarray) -> np.ndarray:
-    """Softmax along the last axis, shifted by the max so e^x never overflows. Shape of x
-    (at least 1-D, at least one entry along the last axis)."""
-    return _softmax(_with_last_axis("x", as_real_array("x", x)))
+def softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
+    """softmax(s)_j = e^{s_j} / Σ_k e^{s_k} along `axis` (the last by default), shifted by the
+    max so e^s never overflows. Shape of x (at least 1-D, at least one entry along the axis).
+    The one softmax of rnncore: the tasks and the sampling temperature use it too."""
+    x = as_real_array("x", x)
+    return _softmax(x, _with_axis("x", x, axis))
 
 
 def softmax_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -104,8 +108,10 @@ def softmax_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
     dx_j = Σ_k dy_k s_k (δ_kj - s_j) = s_j (dy_j - Σ_k dy_k s_k): the Jacobian-vector product,
     without building the (K, K) Jacobian.
     """
-    dy = _with_last_axis("dy", as_real_array("dy", dy))
-    y = _with_last_axis("y", as_real_array("y", y))
+    dy = as_real_array("dy", dy)
+    y = as_real_array("y", y)
+    _with_axis("dy", dy)
+    _with_axis("y", y)
     if dy.shape != y.shape:
         raise ValueError(f"dy must have the shape of y {y.shape}, got {dy.shape}")
     return y * (dy - np.sum(dy * y, axis=-1, keepdims=True))

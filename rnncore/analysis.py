@@ -100,10 +100,9 @@ def _cell(layer, index: int = 0, suffix: str = "") -> dict[str, np.ndarray]:
 
 def _real_array(name: str, value, shape_text: str) -> np.ndarray:
     """value as a finite float64 array (integers are fine), else ValueError naming it."""
-    return limits.check_floating_array(
-        name, limits.as_real_array(name, value, dtype=np.float64, finite=False,
-                                   expected=f"a real-valued array of shape {shape_text}"),
-        allow_empty=True)
+    return limits.check_floating_array(name, value, dtype=np.float64, allow_int=True,
+                                       allow_empty=True,
+                                       expected=f"a real-valued array of shape {shape_text}")
 
 
 def _check_x(layer, x) -> np.ndarray:

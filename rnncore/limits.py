@@ -34,7 +34,7 @@ MAX_ARRAY_ELEMENTS = 50_000_000     # largest array a loss, optimiser or analysi
 MAX_SEED = 2**32 - 1                # seeds of layers, heads and training runs
 MAX_INIT_ELEMENTS = 4 * 1024 * 1024    # one initialised array; a (4*512, 1024) LSTM weight is 2 M
 
-# ---- CTC (rnncore.ctc) -------------------------------------------------------------------------
+# ---- CTC (rnncore.losses) ----------------------------------------------------------------------
 # T * N * (2 max(target length) + 1): the cells of the forward-backward lattice (each array of
 # that size is float64; five are alive at once, so 2e6 cells is about 80 MB).
 MAX_CTC_LATTICE = 2_000_000
@@ -257,12 +257,19 @@ def check_parameter_value(name: str, value, shape: tuple, dtype) -> np.ndarray:
 
 
 def check_floating_array(name: str, value, *, min_ndim: int = 0, max_ndim: int = 32,
-                         allow_empty: bool = False, finite: bool = True) -> np.ndarray:
-    """value as a floating-point ndarray (as_real_array with allow_int=False: an integer
-    gradient would be silently truncated) with min_ndim..max_ndim axes and at most
-    MAX_ARRAY_ELEMENTS entries, finite unless finite=False; else ValueError naming it."""
-    array = as_real_array(name, value, allow_int=False, finite=False,
-                          expected="a floating-point array (float32 or float64)")
+                         allow_empty: bool = False, finite: bool = True, dtype=None,
+                         allow_int: bool = False,
+                         expected: str = "a floating-point array (float32 or float64)"
+                         ) -> np.ndarray:
+    """value as a floating-point ndarray with min_ndim..max_ndim axes and at most
+    MAX_ARRAY_ELEMENTS entries, finite unless finite=False; else ValueError naming it.
+
+    One conversion, as_real_array(name, value, dtype=dtype, allow_int=allow_int): by default an
+    integer array is refused (an integer gradient would be silently truncated); a target or an
+    analysis input, which may be given as integers, passes allow_int=True and a dtype to cast to.
+    """
+    array = as_real_array(name, value, dtype=dtype, allow_int=allow_int, finite=False,
+                          expected=expected)
     if not min_ndim <= array.ndim <= max_ndim:
         raise ValueError(f"{name} must have {min_ndim} to {max_ndim} dimensions, "
                          f"got shape {array.shape}")
@@ -299,6 +306,37 @@ def check_integer_array(name: str, value, *, ndim: int | None = None,
     if array.dtype == np.uint64 and array.size and int(array.max()) > np.iinfo(np.int64).max:
         raise ValueError(f"{name} has values too large for int64")
     return array.astype(np.int64, copy=False)
+
+
+def check_gradient_dict(grads, params=None, *, finite: bool = True) -> None:
+    """The one check of a gradient dict, for the optimisers and clipping, which update arrays in
+    place: grads a dict name -> floating-point ndarray (a list or an integer array would be
+    copied or truncated, not updated). With params (a dict name -> floating-point ndarray), the
+    same names and each gradient its parameter's shape. finite: refuse NaN and ±inf (an
+    optimiser step); clipping passes finite=False, since a non-finite norm is the divergence the
+    trainer reports. ValueError naming the entry otherwise."""
+    if not isinstance(grads, dict) or not (params is None or isinstance(params, dict)):
+        what = "grads must be a dict" if params is None else "params and grads must be dicts"
+        raise ValueError(f"{what} name -> array, got {type(grads).__name__}")
+    if params is not None:
+        missing = sorted(set(params) - set(grads), key=str)
+        extra = sorted(set(grads) - set(params), key=str)
+        if missing or extra:
+            raise ValueError(f"grads must have exactly the parameters' names: missing {missing}, "
+                             f"unexpected {extra}")
+    for name, grad in grads.items():
+        if not isinstance(grad, np.ndarray) or grad.dtype.kind != "f":
+            kind = grad.dtype if isinstance(grad, np.ndarray) else type(grad).__name__
+            raise ValueError(f"gradient {name!r} must be a floating-point ndarray, got {kind}")
+        if params is not None:
+            param = params[name]
+            if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
+                raise ValueError(f"parameter {name!r} must be a floating-point ndarray")
+            if grad.shape != param.shape:
+                raise ValueError(f"gradient {name!r} must have shape {param.shape}, "
+                                 f"got {grad.shape}")
+        if finite and not np.isfinite(grad).all():
+            raise ValueError(f"gradient {name!r} must be finite (no NaN or infinity)")
 
 
 def load_parameters(params: dict, state) -> None:

@@ -13,6 +13,8 @@ min-char-rnn's Adagrad writes ``p -= lr * g / sqrt(G + 1e-8)``: eps inside the r
 agree once G is well above eps.
 
 Usage:   opt = Adam(lr=1e-3);  opt.step(params, grads)   # dicts name -> ndarray
+Built by name: make_optimizer("adam", lr=0.01), and through it optimizer_from_config(config)
+(a task's configuration, as the trainer does) and optimizer_from_state(state_dict()).
 The whole state (hyperparameters, step count, per-parameter moments) is ``state_dict()``:
 plain floats and ints plus arrays, so a trainer can store it without pickle.
 """
@@ -38,6 +40,12 @@ class Optimizer:
     def hyperparameters(self) -> dict:
         return {"lr": self.lr}
 
+    @classmethod
+    def config_hyperparameters(cls, config: dict) -> dict:
+        """This optimiser's constructor arguments from a task configuration (the keys of
+        rnncore.tasks.base.training_params: lr, momentum, beta1, beta2)."""
+        return {"lr": config["lr"]}
+
     def _slot(self, slot: str, name: str, like: np.ndarray) -> np.ndarray:
         """The moment array of one parameter, created as zeros on first use."""
         arrays = self.slots[slot]
@@ -51,7 +59,7 @@ class Optimizer:
         params: dict name -> floating-point ndarray; grads: the same names, each a finite
         floating-point array of its parameter's shape. Everything is checked before anything
         is updated, so a bad gradient leaves parameters, moments and step count untouched."""
-        check_params_and_grads(params, grads)
+        limits.check_gradient_dict(grads, params)
         self.step_count += 1
         for name, param in params.items():
             self._update(name, param, grads[name])
@@ -107,26 +115,6 @@ class Optimizer:
         self.slots = loaded
 
 
-def check_params_and_grads(params, grads) -> None:
-    """params and grads: dicts with the same names; each parameter a floating-point ndarray
-    (updated in place), each gradient a finite floating-point array of the same shape."""
-    if not isinstance(params, dict) or not isinstance(grads, dict):
-        raise ValueError("params and grads must be dicts name -> array")
-    missing = sorted(set(params) - set(grads), key=str)
-    extra = sorted(set(grads) - set(params), key=str)
-    if missing or extra:
-        raise ValueError(f"grads must have exactly the parameters' names: missing {missing}, "
-                         f"unexpected {extra}")
-    for name, param in params.items():
-        if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
-            raise ValueError(f"parameter {name!r} must be a floating-point ndarray")
-        grad = limits.check_floating_array(f"gradient of {name!r}", grads[name],
-                                           allow_empty=True)
-        if grad.shape != param.shape:
-            raise ValueError(f"gradient of {name!r} must have shape {param.shape}, "
-                             f"got {grad.shape}")
-
-
 class SGD(Optimizer):
     """Plain gradient descent: p <- p - lr * g."""
 
@@ -150,6 +138,10 @@ class Momentum(Optimizer):
 
     def hyperparameters(self):
         return {"lr": self.lr, "momentum": self.momentum}
+
+    @classmethod
+    def config_hyperparameters(cls, config):
+        return {"lr": config["lr"], "momentum": config["momentum"]}
 
     def _update(self, name, param, grad):
         velocity = self._slot("velocity", name, param)
@@ -199,6 +191,10 @@ class Adam(Optimizer):
     def hyperparameters(self):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps}
 
+    @classmethod
+    def config_hyperparameters(cls, config):
+        return {"lr": config["lr"], "betas": (config["beta1"], config["beta2"])}
+
     def _update(self, name, param, grad):
         beta1, beta2 = self.betas
         m = self._slot("exp_avg", name, param)
@@ -226,6 +222,13 @@ def make_optimizer(name: str, **hyperparameters) -> Optimizer:
         return cls(**hyperparameters)
     except TypeError as error:
         raise ValueError(f"bad hyperparameters for optimizer {name!r}: {error}") from None
+
+
+def optimizer_from_config(config: dict) -> Optimizer:
+    """The optimiser a task configuration names (config["optimizer"]), built by make_optimizer
+    from the configuration's keys for it (e.g. Adam's betas from beta1 and beta2)."""
+    name = limits.check_choice("optimizer", config.get("optimizer"), tuple(OPTIMIZERS))
+    return make_optimizer(name, **OPTIMIZERS[name].config_hyperparameters(config))
 
 
 def optimizer_from_state(state: dict) -> Optimizer:

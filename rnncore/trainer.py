@@ -38,7 +38,7 @@ import numpy as np
 
 from . import limits, serialization, training_limits
 from .clipping import clip_grad_norm, clip_grad_value, global_norm
-from .optim import Optimizer, make_optimizer
+from .optim import Optimizer, optimizer_from_config
 from .tasks import Task, get_task
 
 READY, TRAINING, FINISHED, DIVERGED = "ready", "training", "finished", "diverged"
@@ -57,15 +57,6 @@ THRASH_FACTOR = 10.0
 THRASH_WINDOW = 25
 
 
-def _optimizer_for(config: dict) -> Optimizer:
-    name = config["optimizer"]
-    if name == "momentum":
-        return make_optimizer(name, lr=config["lr"], momentum=config["momentum"])
-    if name == "adam":
-        return make_optimizer(name, lr=config["lr"], betas=(config["beta1"], config["beta2"]))
-    return make_optimizer(name, lr=config["lr"])
-
-
 class Trainer:
     """One training run of one task. Build with ``create`` or ``from_bytes``."""
 
@@ -74,7 +65,7 @@ class Trainer:
         self.config = task.validate(config)
         self.seed = limits.check_int("seed", seed, *training_limits.SEED)
         self.model = task.build_model(self.config, self.seed)
-        self.optimizer = _optimizer_for(self.config)
+        self.optimizer = optimizer_from_config(self.config)
         self.rng = np.random.default_rng([self.seed, DATA_STREAM])
         self.eval_data = task.eval_batch(self.config,
                                          np.random.default_rng([self.seed, EVAL_STREAM]))

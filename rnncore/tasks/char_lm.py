@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from .. import limits, training_limits
-from ..losses import softmax
+from ..activations import softmax
 from .base import Batch, Param, Task, model_options, one_hot, training_params
 from .model import SequenceModel
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..heads import Linear
+from ..limits import load_parameters
 from ..layers import GRU, LSTM, RNN
 
 LAYERS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -62,26 +63,13 @@ class SequenceModel:
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Copy saved values into the live arrays: the same names, each a finite real-valued
-        array of the parameter's shape; ValueError otherwise, before anything is copied."""
+        """Copy saved values into the live arrays (a frozen embedding too), as the layers do
+        (rnncore.limits.load_parameters): the same names, each finite numbers of the parameter's
+        shape; ValueError otherwise, before anything is copied."""
         targets = self.parameters()
         if self.embedding is not None:
             targets["embedding.weight"] = self.embedding
-        if not isinstance(state, dict):
-            raise ValueError(f"state must be a dict name -> array, got {type(state).__name__}")
-        if set(state) != set(targets):
-            raise ValueError(f"state has parameters {sorted(state, key=str)}, "
-                             f"model has {sorted(targets)}")
-        for name, array in targets.items():
-            value = np.asarray(state[name]) if isinstance(state[name], np.ndarray) else None
-            if value is None or value.dtype.kind not in "iuf":
-                raise ValueError(f"{name}: saved value must be a real-valued ndarray")
-            if value.shape != array.shape:
-                raise ValueError(f"{name}: saved shape {value.shape} != {array.shape}")
-            if not np.all(np.isfinite(value)):
-                raise ValueError(f"{name}: saved values must be finite")
-        for name, array in targets.items():
-            array[...] = state[name]
+        load_parameters(targets, state)
 
     # --- forward and backward ----------------------------------------------------------
     def embed(self, inputs: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import limits
-from ..losses import softmax
+from ..activations import softmax
 from .base import Batch, Param, Task, accuracy, model_options, training_params
 from .model import SequenceModel
 

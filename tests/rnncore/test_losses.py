@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from gradcheck_helpers import assert_gradient as check_gradient
-from rnncore import ctc as ctc_module
 from rnncore import limits
 from rnncore.losses import (
     ctc_alignments, ctc_best_path, ctc_collapse, ctc_loss, cross_entropy,
-    log_softmax, log_softmax_backward, mse_loss, sequence_cross_entropy, softmax,
+    log_softmax, log_softmax_backward, mse_loss, sequence_cross_entropy,
 )
+from rnncore.activations import softmax
 
 
 def assert_gradient(loss_fn, x, analytic):
@@ -214,12 +214,6 @@ def test_ctc_infeasible_target():
 def test_ctc_rejects_blank_in_target():
     with pytest.raises(ValueError, match="blank"):
         ctc_loss(random_log_probs(3, 1, 3), np.array([[0, 1]]), [3], [2])
-
-
-def test_ctc_module_split_keeps_losses_names():
-    import rnncore.losses as losses
-    assert losses.ctc_loss is ctc_module.ctc_loss
-    assert losses.ctc_alignments is ctc_module.ctc_alignments
 
 
 def test_ctc_gradient_concatenated_targets_and_float32_dtype():

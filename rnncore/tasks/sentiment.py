@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import limits
 from ..activations import softmax
-from .base import Batch, Param, Task, accuracy, model_options, training_params
+from .base import Batch, ClassificationTask, Param, model_options, training_params
 from .model import SequenceModel
 
 SOURCE_EMBEDDINGS = {            # from the course
@@ -88,15 +88,11 @@ ENCODED = np.stack([encode(s) for s, _ in SENTENCES], axis=1)       # (T, N)
 TARGETS = np.array([label for _, label in SENTENCES])                 # (N,)
 
 
-class SentimentTask(Task):
+class SentimentTask(ClassificationTask):
     name = "sentiment"
     title = "Many-to-one sentiment"
     claim = ("The last hidden state summarises the whole sentence; word order matters, so "
              "'not good' and 'not bad' come out opposite.")
-    metric = "eval_accuracy"
-    metric_names = ("eval_loss", "eval_accuracy")
-    higher_is_better = True
-    loss_kind = "cross_entropy"
     params = {
         **training_params(cell="rnn", hidden_size=8, batch_size=16, lr=0.05, max_steps=150,
                           eval_every=10),
@@ -108,22 +104,18 @@ class SentimentTask(Task):
                              many_to_one=True, seed=seed, embedding=EMBEDDINGS,
                              train_embedding=config["train_embeddings"], **model_options(config))
 
-    def sample_batch(self, config, rng):
-        """All sentences when batch_size covers them, else a random subset."""
-        n = len(SENTENCES)
-        if config["batch_size"] >= n:
+    def sample_batch(self, config, rng, batch_size=None):
+        """All sentences when the batch size (default config["batch_size"]) covers them, else a
+        random subset of that many."""
+        n, size = len(SENTENCES), batch_size or config["batch_size"]
+        if size >= n:
             chosen = np.arange(n)
         else:
-            chosen = np.sort(rng.choice(n, size=config["batch_size"], replace=False))
+            chosen = np.sort(rng.choice(n, size=size, replace=False))
         return Batch(ENCODED[:, chosen], TARGETS[chosen])
 
     def eval_batch(self, config, rng):
         return Batch(ENCODED, TARGETS)
-
-    def evaluate(self, model, batch, config):
-        scores = model.forward(batch.inputs)
-        loss, _ = self.loss(scores, batch)
-        return {"eval_loss": loss, "eval_accuracy": accuracy(scores, batch.targets)}
 
     def baseline(self, config, batch):
         return {"majority_accuracy": float(max(np.mean(TARGETS), 1 - np.mean(TARGETS)))}

@@ -241,3 +241,24 @@ def test_sequence_model_load_state_dict_validation():
             model.load_state_dict(broken)
         after = model.state_dict()
         assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_every_task_samples_a_batch_of_a_given_size(name):
+    """The base class's contract, sample_batch(config, rng, batch_size=...), holds for every
+    task (generic lab code calls it so); sentiment has 16 sentences, so 8 of them."""
+    task = get_task(name)
+    config = task.validate({})
+    batch = task.sample_batch(config, np.random.default_rng(0), batch_size=8)
+    batch_axis = 0 if name in ("adding", "sentiment") else 1
+    assert batch.targets.shape[batch_axis] == 8
+    assert batch.inputs.shape[1] == 8
+
+
+def test_classification_tasks_share_one_metric():
+    from rnncore.tasks import ClassificationTask
+    for name in ("copy", "future_context", "sentiment"):
+        task = get_task(name)
+        assert isinstance(task, ClassificationTask)
+        assert (task.metric, task.higher_is_better) == ("eval_accuracy", True)
+    assert [get_task(n).higher_is_better for n in ("sine", "adding", "char_lm")] == [False] * 3

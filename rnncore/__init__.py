@@ -61,12 +61,12 @@ from .heads import Linear, linear_backward, linear_forward
 from .layers import GRU, LSTM, RNN, RecurrentLayer
 from . import limits
 from .traces import Trace, gru_step_trace, lstm_step_trace, rnn_step_trace
-# Training imports the layers above, so it comes after them.
 from .clipping import clip_grad_norm, clip_grad_value
 from .losses import cross_entropy, ctc_loss, mse_loss
 from .optim import SGD, Adagrad, Adam, Momentum
 from .tasks import TASKS, get_task
 from .trainer import Trainer
+from . import product_bounds
 
 __all__ = [
     "RNN", "LSTM", "GRU", "Linear", "RecurrentLayer",
@@ -77,4 +77,5 @@ __all__ = [
     "Trace", "rnn_step_trace", "lstm_step_trace", "gru_step_trace",
     "mse_loss", "cross_entropy", "ctc_loss", "SGD", "Momentum", "Adagrad", "Adam",
     "clip_grad_norm", "clip_grad_value", "Trainer", "TASKS", "get_task", "limits",
+    "product_bounds",
 ]

@@ -6,13 +6,16 @@ caches (CS231n style):
     sigmoid  σ(x) = 1 / (1 + e^{-x})        σ'(x) = y (1 - y)
     tanh     tanh(x)                         tanh'(x) = 1 - y^2
     ReLU     max(0, x)                       ReLU'(x) = 1 if y > 0 else 0
-    softmax  s_k = e^{x_k} / Σ_j e^{x_j}    ∂s_k/∂x_j = s_k (δ_kj - s_j)
+    softmax  ŷ_j = e^{s_j} / Σ_k e^{s_k}    ∂ŷ_j/∂s_k = ŷ_j (1[j = k] - ŷ_k)
+
+(softmax of the scores s gives the prediction ŷ; 1[j = k] is 1 if j = k, else 0.)
 
 Sigmoid is computed from e^{-|x|}, which never overflows, so it keeps full relative precision
-even where σ(x) is tiny. (The sequence kernels in rnncore.bptt use the faster
-0.5 tanh(x/2) + 0.5 instead, which is exact to the last digit of numbers near 1 but not of
-numbers near 0; a gate's value is only ever added to or multiplied with numbers of order one, so
-there the difference is below rounding.) Softmax works along the last axis.
+even where σ(x) is tiny. (The sequence kernels in rnncore.bptt compute σ(a) = 1 / (1 + e^{-a})
+with the sigmoid gates' weight rows negated once, so one exp per block gives e^{-a}; they let
+e^{-a} overflow to inf, which gives σ = 0 exactly. A gate's value is only ever added to or
+multiplied with numbers of order one, so the two agree to rounding.) Softmax works along one
+axis, the last by default.
 
 Every public function accepts an array or array-like of real numbers (lists, scalars; integers
 are computed in float64, float32 stays float32) and raises ValueError naming the argument for
@@ -103,10 +106,11 @@ def softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
 
 
 def softmax_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Gradient wrt the softmax input, given upstream dy and the output y (same shapes).
+    """Gradient wrt the softmax input s, given upstream dy = dL/dŷ and the output y = ŷ (same
+    shapes), along the last axis.
 
-    dx_j = Σ_k dy_k s_k (δ_kj - s_j) = s_j (dy_j - Σ_k dy_k s_k): the Jacobian-vector product,
-    without building the (K, K) Jacobian.
+    ds_k = Σ_j dy_j ŷ_j (1[j = k] - ŷ_k) = ŷ_k (dy_k - Σ_j dy_j ŷ_j): the Jacobian-vector
+    product, without building the (Q, Q) Jacobian.
     """
     dy = as_real_array("dy", dy)
     y = as_real_array("y", y)

@@ -304,10 +304,16 @@ def hidden_trajectory(layer, x: np.ndarray, components: int = 2, layer_index: in
 
 
 def analyse_run(run, n_examples: int = 8) -> dict:
-    """All of the above for a trainer run, on the first n_examples (1..limits.MAX_EXAMPLES) of its
-    evaluation batch, with the gradient norms of the task's own loss: 'gradient_norms' for the
-    top layer (which the head's gradient reaches directly), 'gradient_norms_by_layer' for every
-    layer, bottom first. Gates, trajectory and spectral radius are layer 0's. JSON-able."""
+    """The lab's one way in: everything above for a trainer run, in one JSON-able dict, so the
+    lab never unrolls a model itself. On the first n_examples (1..limits.MAX_EXAMPLES) of the
+    run's evaluation batch, with the gradient norms of the task's own loss:
+
+        'cell', 'gradient_norms' (T,) top layer (which the head's gradient reaches directly),
+        'gradient_norms_by_layer' (L, T) bottom first, 'gradient_norms_last_step' (T,) for a
+        loss at the last step only, 'spectral_radius' {gate: rho}, 'gates' (gate_statistics),
+        'trajectory' (T, n, k) and 'explained_variance_ratio' (k,).
+
+    Gates, trajectory and spectral radius are layer 0's."""
     n_examples = limits.check_int("n_examples", n_examples, 1, limits.MAX_EXAMPLES)
     model, batch = run.model, run.eval_data
     n = min(n_examples, batch.inputs.shape[1])

@@ -36,12 +36,13 @@ CELL_PARAMETERS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 class RecurrentLayer:
     """What RNN, LSTM and GRU share: parameters, stacking, directions, checks, state dicts.
 
-    Subclasses set `gate_count` and `state_size` (1 for h, 2 for the LSTM's h and c) and run one
-    direction of one layer in _run_forward / _run_backward.
+    Subclasses set `gate_count` and `state_names` (("h",), or the LSTM's ("h", "c"): a state of
+    one part is passed as one array, of two as a pair) and run one direction of one layer in
+    _run_forward / _run_backward.
     """
 
     gate_count = 1
-    state_size = 1
+    state_names: tuple[str, ...] = ("h",)
 
     def __init__(self, input_size, hidden_size, num_layers=1, bidirectional=False,
                  dtype=np.float32, seed=None, rng=None):
@@ -105,8 +106,8 @@ class RecurrentLayer:
         L, D, H = self.num_layers, self.num_directions, self.hidden_size
         initial = self._check_state("state", state, B, allow_none=True)
         if initial is None:
-            initial = tuple(np.zeros((L * D, B, H), self.dtype) for _ in range(self.state_size))
-        final = tuple(np.empty((L * D, B, H), self.dtype) for _ in range(self.state_size))
+            initial = tuple(np.zeros((L * D, B, H), self.dtype) for _ in self.state_names)
+        final = tuple(np.empty((L * D, B, H), self.dtype) for _ in self.state_names)
         caches = []
         layer_input = x
         for layer in range(L):
@@ -143,7 +144,7 @@ class RecurrentLayer:
         if d_outputs is not None:
             limits.check_array("d_outputs", d_outputs, (T, B, D * H), self.dtype)
         d_final = self._check_state("d_final_state", d_final_state, B, allow_none=True)
-        d_initial = tuple(np.empty((L * D, B, H), self.dtype) for _ in range(self.state_size))
+        d_initial = tuple(np.empty((L * D, B, H), self.dtype) for _ in self.state_names)
         grads = {}
         d_above = d_outputs
         for layer in reversed(range(L)):
@@ -174,7 +175,7 @@ class RecurrentLayer:
         """The all-zero state for a batch, shaped as forward() takes it."""
         batch_size = limits.check_int("batch_size", batch_size, 1, limits.MAX_BATCH)
         shape = (self.num_layers * self.num_directions, batch_size, self.hidden_size)
-        return self._public_state(tuple(np.zeros(shape, self.dtype) for _ in range(self.state_size)))
+        return self._public_state(tuple(np.zeros(shape, self.dtype) for _ in self.state_names))
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -193,22 +194,21 @@ class RecurrentLayer:
         return {name: self._params[name + suffix] for name in CELL_PARAMETERS}
 
     def _public_state(self, state: tuple):
-        return state[0]
-
-    def _state_parts(self, name, state):
-        return (state,)
+        """The tuple of state parts as the caller sees it: one array, or the LSTM's pair."""
+        return state if len(self.state_names) > 1 else state[0]
 
     def _check_state(self, name, state, batch, allow_none=False):
         """Check a state (h, or (h, c) for LSTM) and return it as a tuple of arrays."""
         if state is None and allow_none:
             return None
         shape = (self.num_layers * self.num_directions, batch, self.hidden_size)
-        parts = self._state_parts(name, state)
-        return tuple(limits.check_array(part_name, part, shape, self.dtype)
-                     for part_name, part in zip(self._state_part_names(name), parts))
-
-    def _state_part_names(self, name):
-        return (name,)
+        if len(self.state_names) == 1:
+            return (limits.check_array(name, state, shape, self.dtype),)
+        if not isinstance(state, (tuple, list)) or len(state) != len(self.state_names):
+            raise ValueError(f"{name} must be a pair ({', '.join(self.state_names)}) of arrays "
+                             f"for an {type(self).__name__}, got {type(state).__name__}")
+        return tuple(limits.check_array(f"{name}[{k}] ({part})", value, shape, self.dtype)
+                     for k, (part, value) in enumerate(zip(self.state_names, state)))
 
     def _run_forward(self, x, start, cell, out, workspace):
         raise NotImplementedError
@@ -252,19 +252,7 @@ class LSTM(RecurrentLayer):
     """
 
     gate_count = 4
-    state_size = 2
-
-    def _public_state(self, state):
-        return state
-
-    def _state_parts(self, name, state):
-        if not isinstance(state, (tuple, list)) or len(state) != 2:
-            raise ValueError(f"{name} must be a pair (h, c) of arrays for an LSTM, "
-                             f"got {type(state).__name__}")
-        return tuple(state)
-
-    def _state_part_names(self, name):
-        return (f"{name}[0] (h)", f"{name}[1] (c)")
+    state_names = ("h", "c")
 
     def _run_forward(self, x, start, cell, out, workspace):
         _, h_end, c_end, cache = lstm_forward(x, start[0], start[1], **cell, out=out,

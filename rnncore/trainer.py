@@ -110,20 +110,10 @@ class Trainer:
         config = self.config
         batch = self.task.sample_batch(config, self.rng)
         loss, grads = self.task.loss_and_grads(self.model, batch, config)
-        if not math.isfinite(loss):
-            return self._diverge(f"the loss became {loss} at step {self.step + 1}")
-        limit = self.loss_explosion_limit()
-        if loss > limit:
-            return self._diverge(f"the loss exploded to {loss:.4g} at step {self.step + 1}, "
-                                 f"above {limit:.4g} (max({LOSS_EXPLOSION_FACTOR:g} x the "
-                                 f"starting evaluation loss, {LOSS_EXPLOSION_FLOOR:g}))")
-        recent = self.history["loss"][-(THRASH_WINDOW - 1):] + [loss]
-        start = self.history.get("eval_loss") or [math.inf]
-        if len(recent) == THRASH_WINDOW and np.mean(recent) > THRASH_FACTOR * start[0]:
-            return self._diverge(f"the loss thrashed: its mean over steps "
-                                 f"{self.step + 2 - THRASH_WINDOW}-{self.step + 1} is "
-                                 f"{np.mean(recent):.4g}, over {THRASH_FACTOR:g} x the starting "
-                                 f"evaluation loss {start[0]:.4g}")
+        for test in (self._not_finite, self._exploded, self._thrashed):
+            why = test(loss)
+            if why:
+                return self._diverge(why)
         if config["clip"] == "norm":
             norm, clipped = clip_grad_norm(grads, config["clip_value"])
         elif config["clip"] == "value":
@@ -142,6 +132,33 @@ class Trainer:
         if self.status == DIVERGED:
             return
         self.status = FINISHED if self.step >= config["max_steps"] else TRAINING
+
+    # --- the three divergence tests of a training loss: each says why, or None --------------
+    def _not_finite(self, loss: float) -> str | None:
+        """NaN or inf: the arithmetic has overflowed."""
+        if not math.isfinite(loss):
+            return f"the loss became {loss} at step {self.step + 1}"
+        return None
+
+    def _exploded(self, loss: float) -> str | None:
+        """Finite but above loss_explosion_limit(): far beyond anything the start produced."""
+        limit = self.loss_explosion_limit()
+        if loss > limit:
+            return (f"the loss exploded to {loss:.4g} at step {self.step + 1}, above {limit:.4g} "
+                    f"(max({LOSS_EXPLOSION_FACTOR:g} x the starting evaluation loss, "
+                    f"{LOSS_EXPLOSION_FLOOR:g}))")
+        return None
+
+    def _thrashed(self, loss: float) -> str | None:
+        """The mean over the last THRASH_WINDOW steps (this one included) above THRASH_FACTOR x
+        the starting evaluation loss: a huge learning rate bouncing around, still finite."""
+        recent = self.history["loss"][-(THRASH_WINDOW - 1):] + [loss]
+        start = self.history.get("eval_loss") or [math.inf]
+        if len(recent) == THRASH_WINDOW and np.mean(recent) > THRASH_FACTOR * start[0]:
+            return (f"the loss thrashed: its mean over steps {self.step + 2 - THRASH_WINDOW}-"
+                    f"{self.step + 1} is {np.mean(recent):.4g}, over {THRASH_FACTOR:g} x the "
+                    f"starting evaluation loss {start[0]:.4g}")
+        return None
 
     def loss_explosion_limit(self) -> float:
         """The loss above which training counts as diverged although still finite:

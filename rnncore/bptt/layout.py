@@ -17,7 +17,7 @@ from ..limits import check_array
 
 # At most this much is kept between calls per workspace (per layer and direction): beyond it the
 # arithmetic dwarfs the cost of fresh pages, and a layer should not hold on to hundreds of MB it
-# is not using. The benchmark's larger LSTM (batch 32, 50 steps, hidden 128) keeps 27 MB.
+# is not using (what the benchmark's sizes keep: rnncore/README.md, "Benchmark").
 KEEP_BYTES = 32 * 2**20
 
 
@@ -25,8 +25,8 @@ class Workspace:
     """Named scratch buffers that survive from one call to the next (one Workspace per cell).
 
     A fresh NumPy array of a few MB costs a page fault per 4 KB the first time it is written,
-    which on this kind of machine took longer than the arithmetic (e.g. 2.6 ms of an LSTM's 19 ms
-    backward at batch 32, 50 steps, hidden 128). Reusing the same memory on every call avoids it.
+    which can take longer than the arithmetic on it (figures: rnncore/README.md, "Benchmark").
+    Reusing the same memory on every call avoids it.
     Buffers returned by get() are uninitialised and are overwritten by the next call that asks
     for the same name, so a kernel's cache is valid until the next forward with this workspace.
     Never hand a workspace buffer to the caller: outputs and gradients are fresh arrays.
@@ -78,8 +78,8 @@ def step_major(blocks, name, workspace):
     """(T, R, B) per-step column blocks -> (R, T*B) for a product over all steps (a block copy).
 
     Each contiguous B-long run moves whole: viewed as one opaque (void) element of B * itemsize
-    bytes, the copy is a (T, R) -> (R, T) transpose of T*R elements, about twice as fast as
-    NumPy's float copy, which pays its inner-loop overhead once per B-long run.
+    bytes, the copy is a (T, R) -> (R, T) transpose of T*R elements, faster than NumPy's float
+    copy, which pays its inner-loop overhead once per B-long run.
     """
     T, R, B = blocks.shape
     joined = workspace.get(name, (R, T, B), blocks.dtype)
@@ -124,7 +124,7 @@ def input_gradient(da2, weight_ih, T, workspace):
     """dx_t = W_ih^T da_t for all steps: da2 (R, T*B), weight_ih (R, I) -> fresh dx (T, B, I).
 
     One product into (I, T*B) columns, then a transposing copy. (Writing dx's rows directly as
-    da2^T @ W_ih skips the copy but measured 1.5 ms slower in the larger LSTM's backward.)
+    da2^T @ W_ih skips the copy, but that product's shape is a slower one for OpenBLAS.)
     """
     R, TB = da2.shape
     I = weight_ih.shape[1]

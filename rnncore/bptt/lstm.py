@@ -7,13 +7,13 @@ layout: columns, per-step contiguous blocks, buffers reused between calls), plus
     ((4H, H+I+1) @ (H+I+1, B)): the inputs and a row of ones are copied below each step's h
     once before the loop, and the loop writes h_t straight above x_{t+1}. Against W_x x_t + b
     for all steps first plus W_h h per step, this drops one NumPy call per step and the input
-    product's pass over a (T, 4H, B) buffer (a win at small sizes, about even at hidden 128),
-    and the weight gradients become one product too:
+    product's pass over a (T, 4H, B) buffer (per-call overhead is most of the cost at small
+    sizes), and the weight gradients become one product too:
     [dW_h | dW_x | db] = Σ_t da_t [h_{t-1}; x_t; 1]^T;
   * inside the loop the gates are reordered o, i, f, g so the three sigmoid gates are one block,
     and their weight rows are negated once before it, so σ(a) = 1 / (1 + e^{-a}) is three calls
-    over that block (negation is exact, so this changes no digit; on this machine NumPy's exp
-    is about twice as fast as its tanh, so this beats σ(a) = (1 + tanh(a/2)) / 2). The backward
+    over that block (negation is exact, so this changes no digit; NumPy's float32 exp is cheaper
+    than its tanh, so this beats σ(a) = (1 + tanh(a/2)) / 2). The backward
     pass multiplies by that same matrix (kept in the cache, no reordered copies), so the
     gradients it carries for o, i, f are negated too: the sign sits in their factors below and
     is undone on the small (4H, H+I+1) weight gradient, along with the row order;
@@ -22,13 +22,13 @@ layout: columns, per-step contiguous blocks, buffers reused between calls), plus
         da_i = dc ⊙ [g σ'(i)],  da_f = dc ⊙ [c_{t-1} σ'(f)],  da_g = dc ⊙ [i tanh'(g)],
         dc_next = dc ⊙ f,       [dh_{t-1}; dx_t] = [W_h | W_x]^T [da_o; da_i; da_f; da_g]
     and the bracketed factors are computed for all steps at once before it, gate-major (each
-    gate's T steps one contiguous run: NumPy is several times faster over one flat run than
-    over T strided ones). They are stacked so that the step is four NumPy calls and one
+    gate's T steps one contiguous run: NumPy is faster over one flat run than over T strided
+    ones). They are stacked so that the step is four NumPy calls and one
     product (plus adding d_outputs' row): dh times two factors, one add, dc times four factors
     (the fourth is f, giving dc_next), each call writing adjacent blocks. The product's extra
     I rows give dx_t, which saves a product over all steps and a transposing copy afterwards;
   * both loops take their per-step views from zip() over whole arrays (views made in C) instead
-    of a dozen Python-level slices per step: about 6 % of the teaching-size LSTM's time;
+    of a dozen Python-level slices per step (per-call overhead again);
   * the layers check x and the states themselves and call with check=False: the weights are
     then checked through one sum over the stacked matrix (full checks only if it is not finite).
 """
@@ -145,9 +145,8 @@ def lstm_backward(d_outputs, d_hT, d_cT, cache, check=True):
     # factors, σ(σ - 1) in place of σ' = σ (1 - σ), and is undone on the weight gradients.
     # Local factors for every step at once, in the order the loop consumes them:
     # [o (1 - tanh²c), -tanh(c) σ'(o)] multiply dh; [-g σ'(i), -c_{t-1} σ'(f), i tanh'(g), f] dc.
-    # They are computed gate-major, each gate's T steps one contiguous run: NumPy is several
-    # times faster over one flat run than over T strided ones, which pays for copying the
-    # gates over once; the loop reads its per-step blocks from there at the same speed.
+    # They are computed gate-major, each gate's T steps one contiguous run: NumPy is faster
+    # over one flat run than over T strided ones, which pays for copying the gates over once; the loop reads its per-step blocks from there at the same speed.
     # Slots: o, i, f, tanh c (the forward wrote it there), g, c_{t-1}: [tanh c, g, c_{t-1}]
     # pairs with [o, i, f], [tanh c, g] with [o, i].
     by_gate = ws.get("by_gate", (6, T, H, B), dtype)

@@ -17,7 +17,7 @@ outputs the loss sees, and ``layer_gradient_norms`` gives every layer's:
     derivative is near 0 and little gradient passes.
   * hidden_trajectory: h_1..h_T, and their projection on the top principal components, to plot.
 
-Shapes: x (T, B, I) inputs of layer 0 (embedded already, if the model embeds tokens).
+Shapes: x (T, N, D) inputs of layer 0 (embedded already, if the model embeds tokens).
 """
 
 from __future__ import annotations
@@ -106,11 +106,11 @@ def _real_array(name: str, value, shape_text: str) -> np.ndarray:
 
 
 def _check_x(layer, x) -> np.ndarray:
-    """x (T, B, input_size): a finite real-valued array, within limits.MAX_UNROLL_CELLS."""
+    """x (T, N, input_size): a finite real-valued array, within limits.MAX_UNROLL_CELLS."""
     I = layer.input_size
-    array = _real_array("x", x, "(T, B, input_size)")
+    array = _real_array("x", x, "(T, N, input_size)")
     if array.ndim != 3 or array.shape[2] != I or array.shape[0] < 1 or array.shape[1] < 1:
-        raise ValueError(f"x must have shape (T, B, {I}) with T, B >= 1, got {array.shape}")
+        raise ValueError(f"x must have shape (T, N, {I}) with T, N >= 1, got {array.shape}")
     T, B, _ = array.shape
     cells = T * B * layer.hidden_size * layer.num_layers * layer.num_directions
     if cells > limits.MAX_UNROLL_CELLS:
@@ -120,7 +120,7 @@ def _check_x(layer, x) -> np.ndarray:
 
 
 def _run_direction(layer, kind: str, cell: dict, x: np.ndarray, reverse: bool) -> dict:
-    """One direction of one layer over x (T, B, I) from a zero state, step by step."""
+    """One direction of one layer over x (T, N, D) from a zero state, step by step."""
     T, B, _ = x.shape
     H = cell["weight_hh"].shape[1]
     spec = CELL_KINDS[kind]
@@ -156,10 +156,10 @@ def _unroll_layers(layer, x: np.ndarray, up_to: int) -> list[list[dict]]:
 
 
 def unroll(layer, x: np.ndarray, layer_index: int = 0) -> dict:
-    """Run the forward direction of layer `layer_index` over x (T, B, I), the inputs of layer 0,
+    """Run the forward direction of layer `layer_index` over x (T, N, D), the inputs of layer 0,
     from a zero state, step by step (the layers below run first to give its inputs).
 
-    Returns {'kind', 'h': (T, B, H), 'c': (T, B, H) for LSTM, 'gates': {name: (T, B, H)},
+    Returns {'kind', 'h': (T, N, H), 'c': (T, N, H) for LSTM, 'gates': {name: (T, N, H)},
     'caches': one cache per step for the backward pass}."""
     _cell_kind(layer)
     layer_index = _check_layer_index(layer, layer_index)
@@ -167,7 +167,7 @@ def unroll(layer, x: np.ndarray, layer_index: int = 0) -> dict:
 
 
 def _backward_direction(run: dict, d_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """BPTT through one direction given dL/dh_t from above (T, B, H): returns (dL/dx (T, B, I),
+    """BPTT through one direction given dL/dh_t from above (T, N, H): returns (dL/dx (T, N, D),
     the total dL/dh_t's norm per step (T,), mean over the batch of each example's L2 norm)."""
     T = d_h.shape[0]
     norms = np.empty(T)
@@ -189,7 +189,7 @@ def _backward_direction(run: dict, d_h: np.ndarray) -> tuple[np.ndarray, np.ndar
 def layer_gradient_norms(layer, x: np.ndarray, d_outputs: np.ndarray | None = None) -> np.ndarray:
     """||dL/dh_t|| of every layer's forward direction, shape (num_layers, T).
 
-    d_outputs (T, B, H * directions): dL/d outputs of the top layer (e.g. the head's
+    d_outputs (T, N, H * directions): dL/d outputs of the top layer (e.g. the head's
     backward); None means L = u . h_T of the top layer's forward direction, u = 1/sqrt(H) (1..1).
     The gradient is propagated through the top layer first (both directions), and what reaches
     its inputs is dL/d outputs of the layer below, and so on down to layer 0."""
@@ -225,7 +225,7 @@ def hidden_gradient_norms(layer, x: np.ndarray, d_outputs: np.ndarray | None = N
     for the forward direction of layer `layer_index` (default: the top layer, whose outputs
     d_outputs are the gradient of).
 
-    d_outputs (T, B, H * directions): dL/d outputs of the top layer, coming straight from the
+    d_outputs (T, N, H * directions): dL/d outputs of the top layer, coming straight from the
     loss at each step (e.g. the head's backward). None means the loss sees only the top layer's
     last step, through a unit vector: L = u . h_T with u = 1/sqrt(H) (1, ..., 1), the cleanest
     view of vanishing and exploding. dL/dh_t is the total: what reaches step t from above (the
@@ -282,9 +282,9 @@ def gate_statistics(layer, x: np.ndarray, threshold: float = 0.05,
 def hidden_trajectory(layer, x: np.ndarray, components: int = 2, layer_index: int = 0) -> dict:
     """Hidden states h_1..h_T and their projection on the top principal components.
 
-    The components are those of all T * B states (centred); the projection (T, B, k) draws each
-    sequence as a path. Returns {'h': (T, B, H), 'projection': (T, B, k),
-    'explained_variance_ratio': (k,)} and, for an LSTM, 'c': (T, B, H)."""
+    The components are those of all T * B states (centred); the projection (T, N, k) draws each
+    sequence as a path. Returns {'h': (T, N, H), 'projection': (T, N, k),
+    'explained_variance_ratio': (k,)} and, for an LSTM, 'c': (T, N, H)."""
     components = limits.check_int("components", components, 1, limits.MAX_COMPONENTS)
     run = unroll(layer, x, layer_index)
     h = run["h"]

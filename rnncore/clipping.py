@@ -1,9 +1,9 @@
 """Gradient clipping, the guard against exploding gradients.
 
-    by global norm   ||g|| = sqrt(sum over all parameters of sum g^2);
-                     if ||g|| > max_norm:  g <- g * max_norm / (||g|| + 1e-6)
+    by global norm   ||dp|| = sqrt(sum over all parameters p of sum dp^2), dp = dL/dp;
+                     if ||dp|| > max_norm:  dp <- dp * max_norm / (||dp|| + 1e-6)
                                                          (torch.nn.utils.clip_grad_norm_)
-    element-wise     g <- clip(g, -c, c)   for each entry    (min-char-rnn, c = 5)
+    element-wise     dp <- clip(dp, -v, v)  for each entry   (min-char-rnn, v = 5)
 
 Both work in place on a dict name -> gradient array (non-finite entries allowed: they make the
 norm non-finite, which the trainer reports as divergence) and return (norm_before, norm_after), the

@@ -9,8 +9,9 @@ the hidden states of layer l - 1 as its input:
 second cell from t = T down to 1 and concatenates the two directions' hidden states at each step,
 so the next layer (and the output) sees [h→_t ; h←_t], of size 2H.
 
-Shapes (time-major, as PyTorch's default): x (T, B, input_size); outputs (T, B, D*H) with D = 2
-if bidirectional else 1; states (L*D, B, H), ordered layer by layer, forward direction first.
+Shapes (time-major, as PyTorch's default): x (T, N, D) with D = input_size; outputs
+(T, N, dirs*H) with dirs = 2 if bidirectional else 1; states (L*dirs, N, H), ordered layer by
+layer, forward direction first.
 
 Parameters are named and shaped as in torch.nn: weight_ih_l{k} (G*H, in), weight_hh_l{k} (G*H, H),
 bias_ih_l{k} and bias_hh_l{k} (G*H,), with a `_reverse` suffix for the backward direction and
@@ -96,10 +97,10 @@ class RecurrentLayer:
     # ---- forward and backward ---------------------------------------------------------------
 
     def forward(self, x, state=None):
-        """Run the layer over x (T, B, input_size) from `state` (zeros if None).
+        """Run the layer over x (T, N, input_size) from `state` (zeros if None).
 
-        Returns (outputs (T, B, D*H), final_state), the final state shaped as the initial one:
-        (L*D, B, H) for RNN and GRU, the pair (h_n, c_n) for LSTM.
+        Returns (outputs (T, N, dirs*H), final_state), the final state shaped as the initial one:
+        (L*dirs, N, H) for RNN and GRU, the pair (h_n, c_n) for LSTM.
         """
         x = limits.check_sequence("x", x, self.input_size, self.dtype)
         T, B, _ = x.shape
@@ -132,9 +133,9 @@ class RecurrentLayer:
     def backward(self, d_outputs=None, d_final_state=None):
         """Backpropagate through time over the last forward().
 
-        d_outputs: dL/d outputs (T, B, D*H), or None when the loss sees only the final state;
+        d_outputs: dL/d outputs (T, N, dirs*H), or None when the loss sees only the final state;
         d_final_state: dL/d final_state (shaped as forward's final_state), or None.
-        Returns (d_x (T, B, input_size), d_initial_state (shaped as the state), grads) with grads
+        Returns (d_x (T, N, input_size), d_initial_state (shaped as the state), grads) with grads
         keyed by parameter name.
         """
         if self._cache is None:
@@ -248,7 +249,7 @@ class LSTM(RecurrentLayer):
     """LSTM layer (gates i, f, g, o as torch.nn.LSTM; equations in rnncore.cells.lstm).
 
     LSTM(input_size, hidden_size, num_layers=1, bidirectional=False, dtype=np.float32, seed=None,
-    rng=None). The state is the pair (h, c), each (L*D, B, H); forward returns (h_n, c_n).
+    rng=None). The state is the pair (h, c), each (L*dirs, N, H); forward returns (h_n, c_n).
     """
 
     gate_count = 4

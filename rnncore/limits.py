@@ -169,10 +169,10 @@ def check_sequence(name: str, x, input_size: int, dtype: np.dtype) -> np.ndarray
 
 def check_cell_arguments(x, states, weight_ih, weight_hh, bias_ih, bias_hh, gate_count,
                          x_ndim=3):
-    """Check the arguments of a step function (x_ndim=2: x (B, I)) or a sequence kernel
-    (x_ndim=3, the default: x (T, B, I)).
+    """Check the arguments of a step function (x_ndim=2: x (N, D)) or a sequence kernel
+    (x_ndim=3, the default: x (T, N, D)).
 
-    states: name -> array that must be (B, H). Weights must be (G*H, I) and (G*H, H), biases
+    states: name -> array that must be (N, H). Weights must be (G*H, D) and (G*H, H), biases
     (G*H,), with G = gate_count, and everything one float dtype with finite entries. Returns
     that dtype.
     """
@@ -184,7 +184,7 @@ def check_cell_arguments(x, states, weight_ih, weight_hh, bias_ih, bias_hh, gate
     dtype = check_dtype("weight_hh dtype", weight_hh.dtype)
     H = check_int("hidden size (weight_hh.shape[1])", weight_hh.shape[1], 1, MAX_HIDDEN_SIZE)
     check_array("weight_hh", weight_hh, (gate_count * H, H), dtype)
-    wanted = "(B, I) for one step" if x_ndim == 2 else "(T, B, I) (time-major) for a sequence"
+    wanted = "(N, D) for one step" if x_ndim == 2 else "(T, N, D) (time-major) for a sequence"
     if not isinstance(x, np.ndarray) or x.ndim != x_ndim:
         raise ValueError(f"x must be an array of shape {wanted}, got {describe(x)}")
     if x_ndim == 3:

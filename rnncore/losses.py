@@ -55,7 +55,7 @@ def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
-    """log softmax(z)_i = z_i - log sum_j exp(z_j), computed after subtracting max(z) so that
+    """log softmax(s)_j = s_j - log sum_k exp(s_k), computed after subtracting max(s) so that
     exp never overflows. logits: a non-empty, finite floating-point array."""
     logits = limits.check_floating_array("logits", logits, min_ndim=1)
     return _log_softmax(logits, _check_axis(axis, logits.ndim))
@@ -63,7 +63,7 @@ def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def log_softmax_backward(d_log_probs: np.ndarray, log_probs: np.ndarray,
                          axis: int = -1) -> np.ndarray:
-    """Backward of log_softmax: dz = dl - softmax(z) * sum(dl) along the class axis.
+    """Backward of log_softmax: ds = dl - softmax(s) * sum(dl) along the class axis.
 
     Chain this after ``ctc_loss`` to get the gradient with respect to the logits."""
     d_log_probs = limits.check_floating_array("d_log_probs", d_log_probs, min_ndim=1)
@@ -122,15 +122,15 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
                   label_smoothing: float = 0.0):
     """Softmax cross-entropy from logits, as ``torch.nn.functional.cross_entropy``.
 
-    input:  logits, (C,), (N, C) or (N, C, d1, ...), floating point and finite, classes on
-            axis 1 as in PyTorch, so a time-major sequence (T, B, C) is passed as
-            ``logits.reshape(T * B, C)`` (per step).
+    input:  logits, (Q,), (N, Q) or (N, Q, d1, ...), floating point and finite, classes on
+            axis 1 as in PyTorch, so a time-major sequence (T, N, Q) is passed as
+            ``logits.reshape(T * N, Q)`` (per step).
     target: class indices (integer array, shape of input without the class axis; each in
-            [0, C) or ignore_index), or class probabilities (float array, same shape as input).
-    weight: optional (C,) rescaling weight per class.  label_smoothing: a number in [0, 1].
+            [0, Q) or ignore_index), or class probabilities (float array, same shape as input).
+    weight: optional (Q,) rescaling weight per class.  label_smoothing: a number in [0, 1].
 
-    With p = softmax(z) and y the target class:
-        loss_k = -w_y log p_y                    d loss_k / d z = w_y (p - onehot(y))
+    With the prediction ŷ = softmax(s) of the scores s and y the target class, per item:
+        L = -w_y log ŷ_y                         dL / ds = w_y (ŷ - onehot(y))
     'mean' divides the sum by sum_k w_{y_k} over non-ignored items (the number of items when
     unweighted; ValueError when that is 0, where PyTorch returns nan); probability targets
     divide by the number of items. ``label_smoothing`` e mixes in the uniform distribution:
@@ -229,10 +229,10 @@ def _probability_targets(log_p, p, target, input_shape, class_weight, eps, unbat
 def sequence_cross_entropy(logits: np.ndarray, targets: np.ndarray, lengths=None):
     """The course's sequence loss: L = -1/T sum_t log yhat_{t, y_t}, averaged over the batch.
 
-    logits: (T, B, C) time-major scores (floating point, finite); targets: (T, B) integer class
-    indices in [0, C) at the valid steps (steps past a sequence's length are padding and may
-    hold anything); lengths: optional (B,) integers in [1, T], the valid steps per sequence
-    (T in the formula is that sequence's length). Returns (loss, d_logits (T, B, C)).
+    logits: (T, N, Q) time-major scores (floating point, finite); targets: (T, N) integer class
+    indices in [0, Q) at the valid steps (steps past a sequence's length are padding and may
+    hold anything); lengths: optional (N,) integers in [1, T], the valid steps per sequence
+    (T in the formula is that sequence's length). Returns (loss, d_logits (T, N, Q)).
     """
     logits = limits.check_floating_array("logits", logits, min_ndim=3, max_ndim=3)
     T, B, C = logits.shape
@@ -273,7 +273,7 @@ NEG = -np.inf
 
 
 def _extend_with_blanks(labels, blank: int) -> np.ndarray:
-    """l = (a, b) -> l' = (blank, a, blank, b, blank): length 2L + 1."""
+    """l = (a, b) -> l' = (blank, a, blank, b, blank): length 2U + 1."""
     extended = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
     extended[1::2] = labels
     return extended
@@ -291,7 +291,7 @@ def _lengths(name: str, value, n_batch: int, unbatched: bool) -> np.ndarray:
 
 
 def _check_ctc_inputs(log_probs, targets, input_lengths, target_lengths, blank):
-    """Validate ctc_loss's arguments; return (log_probs (T, N, C), labels, input_lengths,
+    """Validate ctc_loss's arguments; return (log_probs (T, N, Q), labels, input_lengths,
     target_lengths, blank, unbatched)."""
     log_probs = limits.check_floating_array("log_probs", log_probs, min_ndim=2, max_ndim=3)
     unbatched = log_probs.ndim == 2
@@ -343,13 +343,13 @@ def ctc_loss(log_probs: np.ndarray, targets, input_lengths, target_lengths, blan
              reduction: str = "mean", zero_infinity: bool = False):
     """Connectionist temporal classification loss, as ``torch.nn.functional.ctc_loss``.
 
-    log_probs:      (T, N, C) log-probabilities (log_softmax of the network's scores), or (T, C);
+    log_probs:      (T, N, Q) log-probabilities (log_softmax of the network's scores), or (T, Q);
                     floating point and finite
     targets:        (N, S) padded, or (sum(target_lengths),) concatenated class indices (integers
-                    in [0, C) other than blank); (S,) with 2-D log_probs
+                    in [0, Q) other than blank); (S,) with 2-D log_probs
     input_lengths:  (N,) integers in [1, T];  target_lengths: (N,) integers in [0, S] (padded) or
                     summing to len(targets) (concatenated)
-    blank:          integer in [0, C)
+    blank:          integer in [0, Q)
 
     P(y|x) sums, over every alignment pi of length T that collapses to y (merge repeats, then
     drop blanks), the product prod_t p_t(pi_t). It is computed by the forward-backward
@@ -476,7 +476,7 @@ def _ctc_beta(lattice: _Lattice, input_lengths) -> np.ndarray:
 
 
 def _ctc_gradient(lattice: _Lattice, log_alpha, log_beta, log_likelihood) -> np.ndarray:
-    """d(-log P(y|x)) / d log p_t(k) for each sequence, (T, N, C): minus the occupancy
+    """d(-log P(y|x)) / d log p_t(k) for each sequence, (T, N, Q): minus the occupancy
     gamma_t(s) = alpha_t(s) beta_t(s) / (p_t(l'_s) P), summed over the s with l'_s = k
     (alpha and beta both contain p_t(l'_s), hence the division). Zero for an infeasible target."""
     ext, emit = lattice.ext, lattice.emit
@@ -510,7 +510,7 @@ def ctc_collapse(path, blank: int = 0) -> list[int]:
 def ctc_best_path(log_probs: np.ndarray, blank: int = 0):
     """Best-path (greedy) decoding: the most probable class at each step, collapsed.
 
-    log_probs: (T, C) for one sequence (floating point, finite); blank in [0, C).
+    log_probs: (T, Q) for one sequence (floating point, finite); blank in [0, Q).
     Returns (path: list of T classes, labels: collapsed list). The best path is the single most
     probable alignment; its collapse is not always the most probable labelling (which sums over
     all alignments), but usually is in practice.
@@ -600,8 +600,8 @@ def ctc_alignments(target, n_steps: int, n_classes: int | None = None, blank: in
 def ctc_brute_force_nll(log_probs: np.ndarray, target, blank: int = 0) -> float:
     """-log P(y|x) by summing prod_t p_t(pi_t) over every path pi of length T that collapses to y.
 
-    Enumerates all C^T paths (at most limits.MAX_BRUTE_FORCE_PATHS): only for tiny examples.
-    log_probs (T, C) floating point and finite; target as for ctc_alignments."""
+    Enumerates all Q^T paths (at most limits.MAX_BRUTE_FORCE_PATHS): only for tiny examples.
+    log_probs (T, Q) floating point and finite; target as for ctc_alignments."""
     log_probs = limits.check_floating_array("log_probs", log_probs, min_ndim=2, max_ndim=2)
     T, C = log_probs.shape
     if C ** T > limits.MAX_BRUTE_FORCE_PATHS:

@@ -1,15 +1,16 @@
 """Optimisers: SGD, SGD with momentum, Adagrad, Adam.
 
 Each follows PyTorch's update rule (``torch.optim``) with its default hyperparameters, and
-updates the parameter arrays in place:
+updates the parameter arrays in place. For a parameter p with gradient dp = dL/dp (the course
+keeps g for the LSTM's candidate gate), at step t:
 
-    SGD       p <- p - lr * g
-    Momentum  v <- mu * v + g;                       p <- p - lr * v
-    Adagrad   G <- G + g^2;                          p <- p - lr * g / (sqrt(G) + eps)
-    Adam      m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
+    SGD       p <- p - lr * dp
+    Momentum  v <- mu * v + dp;                      p <- p - lr * v
+    Adagrad   G <- G + dp^2;                         p <- p - lr * dp / (sqrt(G) + eps)
+    Adam      m <- b1 m + (1 - b1) dp;  v <- b2 v + (1 - b2) dp^2
               p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 
-min-char-rnn's Adagrad writes ``p -= lr * g / sqrt(G + 1e-8)``: eps inside the root; the two
+min-char-rnn's Adagrad writes ``p -= lr * dp / sqrt(G + 1e-8)``: eps inside the root; the two
 agree once G is well above eps.
 
 Usage:   opt = Adam(lr=1e-3);  opt.step(params, grads)   # dicts name -> ndarray
@@ -116,7 +117,7 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Plain gradient descent: p <- p - lr * g."""
+    """Plain gradient descent: p <- p - lr * dp."""
 
     name = "sgd"
 
@@ -125,9 +126,9 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """SGD with (heavy-ball) momentum, PyTorch form: v <- mu v + g;  p <- p - lr v.
+    """SGD with (heavy-ball) momentum, PyTorch form: v <- mu v + dp;  p <- p - lr v.
 
-    (CS231n's v <- mu v - lr g; p <- p + v is the same for a constant learning rate.)"""
+    (CS231n's v <- mu v - lr dp; p <- p + v is the same for a constant learning rate.)"""
 
     name = "momentum"
     slot_names = ("velocity",)
@@ -151,7 +152,7 @@ class Momentum(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """Adagrad: G <- G + g^2;  p <- p - lr g / (sqrt(G) + eps). Each weight's step shrinks with
+    """Adagrad: G <- G + dp^2;  p <- p - lr dp / (sqrt(G) + eps). Each weight's step shrinks with
     the gradient it has seen, so rare features keep large steps."""
 
     name = "adagrad"
@@ -172,7 +173,7 @@ class Adagrad(Optimizer):
 
 class Adam(Optimizer):
     """Adam with bias correction (t = step count, from 1):
-        m <- b1 m + (1 - b1) g          v <- b2 v + (1 - b2) g^2
+        m <- b1 m + (1 - b1) dp         v <- b2 v + (1 - b2) dp^2
         p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)"""
 
     name = "adam"

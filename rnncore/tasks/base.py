@@ -107,7 +107,7 @@ def model_options(config: dict) -> dict:
 
 @dataclass
 class Batch:
-    """inputs: (T, B, F) floats, or (T, B) token ids for an embedding; targets: task-specific."""
+    """inputs: (T, B, F) floats, or (T, N) token ids for an embedding; targets: task-specific."""
 
     inputs: np.ndarray
     targets: np.ndarray

@@ -1,12 +1,13 @@
 """A character-level language model, as in Karpathy's min-char-rnn.
 
-    x_t = one_hot(c_t)      y_t = W_y h_t + c      p(c_{t+1} | c_1..c_t) = softmax(y_t)
-    loss = -1/T sum_t log p(c_{t+1})        (cross-entropy, in nats per character)
+    x_t = one_hot(u_t)      s_t = W_y h_t + b_y      ŷ_t = p(u_{t+1} | u_1..u_t) = softmax(s_t)
+    L = -1/T sum_t log ŷ_{t, u_{t+1}}      (cross-entropy, in nats per character; u_t the
+                                            t-th character, its target y_t = u_{t+1})
 
 The defaults are min-char-rnn's: a vanilla RNN, windows of 25 characters, Adagrad with lr 0.1
 and element-wise clipping to [-5, 5]. Windows start at random offsets (each from a zero state).
 Sampling feeds each drawn character back in; the temperature tau sharpens (tau < 1) or
-flattens (tau > 1) the distribution: p_k proportional to exp(y_k / tau).
+flattens (tau > 1) the distribution: p_k proportional to exp(s_k / tau).
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def _vocabulary_and_codes(text: str) -> tuple[tuple[str, ...], np.ndarray]:
 
 
 def temperature_softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
-    """p_k = exp(y_k / tau) / sum_j exp(y_j / tau): tau -> 0 is argmax, tau = 1 is softmax,
-    tau -> inf is uniform. scores (V,) -> probabilities (V,) in float64."""
+    """p_k = exp(s_k / tau) / sum_j exp(s_j / tau): tau -> 0 is argmax, tau = 1 is softmax,
+    tau -> inf is uniform. scores s (V,) -> probabilities (V,) in float64."""
     temperature = limits.check_real("temperature", temperature, *training_limits.TEMPERATURE)
     return softmax(np.asarray(scores, dtype=np.float64) / temperature)
 
@@ -114,7 +115,7 @@ class CharLMTask(Task):
 
     def sample(self, model, config, prompt: str, length: int, temperature: float,
                rng: np.random.Generator) -> str:
-        """Continue prompt by length characters, drawn from softmax(y / temperature)."""
+        """Continue prompt by length characters, drawn from softmax(s / temperature)."""
         temperature = limits.check_real("temperature", temperature, *training_limits.TEMPERATURE)
         length = limits.check_int("length", length, *training_limits.SAMPLE_LENGTH)
         if not isinstance(prompt, str) or not 1 <= len(prompt) <= limits.MAX_PROMPT:

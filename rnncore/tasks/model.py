@@ -2,8 +2,11 @@
 
     x_t = E[token_t]               (only with an embedding table E (V, D))
     h_t = cell(x_t, h_{t-1})       rnncore's RNN, LSTM or GRU layer (PyTorch conventions)
-    y_t = W_y h_t + c              the Linear head, at every step (many-to-many)
-    y   = W_y h_T + c              or once, from the last hidden state (many-to-one)
+    s_t = W_y h_t + b_y            the scores, from the Linear head at every step (many-to-many)
+    s   = W_y h_T + b_y            or once, from the last hidden state (many-to-one)
+
+forward returns the scores; the task's loss turns them into the prediction ŷ (softmax for
+classification, the scores themselves for regression) and compares it with the target y.
 
 For a bidirectional many-to-one model the summary is [h_T forward ; h_1 backward]: each
 direction's state after it has read the whole sequence.
@@ -76,8 +79,8 @@ class SequenceModel:
         return inputs if self.embedding is None else self.embedding[inputs]
 
     def forward(self, inputs: np.ndarray) -> np.ndarray:
-        """inputs (T, B, F) floats, or (T, B) token ids with an embedding.
-        Returns scores (T, B, O), or (B, O) when many-to-one."""
+        """inputs (T, N, D) floats, or (T, N) token ids with an embedding.
+        Returns the scores (T, N, Q), or (N, Q) when many-to-one."""
         x = self.embed(inputs)
         outputs, _ = self.rnn.forward(x)                         # (T, B, H * directions)
         T, B, D = outputs.shape
@@ -96,7 +99,7 @@ class SequenceModel:
         return np.concatenate([outputs[-1, :, :H], outputs[0, :, H:]], axis=1)
 
     def backward_head(self, d_scores: np.ndarray):
-        """Through the head only: d_scores -> (dL/d outputs (T, B, H * directions), head grads)."""
+        """Through the head only: d_scores -> (dL/d outputs (T, N, H * directions), head grads)."""
         inputs, (T, B, D) = self._cache
         H = self.hidden_size
         d_scores = d_scores.astype(self.dtype, copy=False)

@@ -1,7 +1,7 @@
 """Many-to-one sentiment: read a short review word by word, then say positive or negative.
 
-    x_t = E[word_t]  (3-d embeddings)    h_t = f(W_x x_t + W_h h_{t-1} + b)
-    p(positive) = softmax(W_y h_T + c)   loss = cross-entropy
+    x_t = E[word_t]  (D = 3 embeddings)    h_t = f(W_x x_t + W_h h_{t-1} + b)
+    s = W_y h_T + b_y,  ŷ = softmax(s) = (p(negative), p(positive))    L = -log ŷ_y
 
 The course's example is the review "The movie was great" with the embeddings
 x1 = [0.2, 0.3, -0.1] 'The', x2 = [-0.1, 0.2, 0.4] 'movie', x3 = [0.3, -0.2, 0.1] 'was' and

@@ -36,7 +36,8 @@ gru_forward/backward; activations with derivatives (rnncore.activations): sigmoi
 softmax; worked-example traces in float64 (rnncore.traces): rnn_step_trace, lstm_step_trace,
 gru_step_trace, output_step_trace (scores, prediction, loss); the engine's safety limits and the
 checks that enforce them (rnncore.limits; the training hyperparameters' in
-rnncore.training_limits); what the demo and lab pages offer (rnncore.product_bounds). Every entry point raises
+rnncore.training_limits); what the demo and lab pages offer (rnncore.product_bounds).
+Every entry point raises
 ValueError naming the parameter and its allowed range. `python -m rnncore.bench` times the layers.
 
 Training (rnncore/TRAINING.md)::

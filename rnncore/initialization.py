@@ -34,7 +34,8 @@ def uniform_init(rng: np.random.Generator, shape: tuple, fan: int, dtype) -> np.
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if not isinstance(shape, tuple) or not shape:
         raise ValueError(f"shape must be a non-empty tuple of sizes, got {shape!r}")
-    shape = tuple(check_int(f"shape[{k}]", size, 1, limits.MAX_INIT_ELEMENTS) for k, size in enumerate(shape))
+    shape = tuple(check_int(f"shape[{k}]", size, 1, limits.MAX_INIT_ELEMENTS)
+                  for k, size in enumerate(shape))
     if math.prod(shape) > limits.MAX_INIT_ELEMENTS:
         raise ValueError(f"shape must hold at most {limits.MAX_INIT_ELEMENTS} entries, got {shape}")
     fan = check_int("fan", fan, 1, limits.MAX_INIT_ELEMENTS)

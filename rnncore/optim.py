@@ -79,9 +79,9 @@ class Optimizer:
     def load_state_dict(self, state: dict) -> None:
         """Load a state_dict(): {'name', 'step', 'slots': {slot: {param name: array}}}.
 
-        The step is an integer in training_limits.OPTIMIZER_STEP; the slots must be exactly this optimiser's,
-        each holding finite floating-point arrays for the same parameter names (none at step 0,
-        when no moment exists yet). ValueError otherwise, and the optimiser is left unchanged."""
+        The step is an integer in training_limits.OPTIMIZER_STEP; the slots must be exactly this
+        optimiser's, each holding finite floating-point arrays for the same parameter names
+        (none at step 0, when no moment exists yet). ValueError otherwise, and the optimiser is left unchanged."""
         if not isinstance(state, dict):
             raise ValueError(f"state must be a dict, got {type(state).__name__}")
         missing = [key for key in ("name", "step", "slots") if key not in state]

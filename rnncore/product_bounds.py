@@ -230,9 +230,9 @@ def check_lab_config(task_name: str, config: dict | None) -> dict:
 
 def lab_max_config(task_name: str, cell: str = "lstm") -> dict:
     """The costliest configuration the lab offers for a task with this cell: every bounded key
-    at its max (eval_every at its min), bidirectional where the task has it, Adam (two moments per parameter), and for
-    char_lm the longest text the task takes with the most distinct characters (the widest
-    vocabulary). What make bench times and the run-size test stores."""
+    at its max (eval_every at its min), bidirectional where the task has it, Adam (two moments
+    per parameter), and for char_lm the longest text the task takes with the most distinct
+    characters (the widest vocabulary). What make bench times and the run-size test stores."""
     task = get_task(task_name)
     config = {name: bound.max for name, bound in LAB[task_name].items()}
     config.update(cell=cell, optimizer="adam")

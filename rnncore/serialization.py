@@ -53,7 +53,8 @@ META_KEYS = {"format", "version", "numpy", "task", "config", "seed", "step", "st
 
 def read_meta(array) -> dict:
     """The JSON document of a saved run, with its keys and their types checked."""
-    if array is None or array.dtype != np.uint8 or array.ndim != 1 or array.size > limits.MAX_META_BYTES:
+    if (array is None or array.dtype != np.uint8 or array.ndim != 1
+            or array.size > limits.MAX_META_BYTES):
         raise ValueError("not a saved rnncore run: meta must be a 1-D uint8 array of JSON")
     try:
         meta = json.loads(array.tobytes().decode("utf-8"))

@@ -146,7 +146,8 @@ def lstm_backward(d_outputs, d_hT, d_cT, cache, check=True):
     # Local factors for every step at once, in the order the loop consumes them:
     # [o (1 - tanh²c), -tanh(c) σ'(o)] multiply dh; [-g σ'(i), -c_{t-1} σ'(f), i tanh'(g), f] dc.
     # They are computed gate-major, each gate's T steps one contiguous run: NumPy is faster
-    # over one flat run than over T strided ones, which pays for copying the gates over once; the loop reads its per-step blocks from there at the same speed.
+    # over one flat run than over T strided ones, which pays for copying the gates over once;
+    # the loop reads its per-step blocks from there at the same speed.
     # Slots: o, i, f, tanh c (the forward wrote it there), g, c_{t-1}: [tanh c, g, c_{t-1}]
     # pairs with [o, i, f], [tanh c, g] with [o, i].
     by_gate = ws.get("by_gate", (6, T, H, N), dtype)

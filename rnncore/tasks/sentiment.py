@@ -68,8 +68,8 @@ MAX_WORDS = max(len(s.split()) for s, _ in SENTENCES)
 
 
 def encode(sentence: str, length: int = MAX_WORDS) -> np.ndarray:
-    """Word ids, front-padded with <pad> to length (1..limits.MAX_SENTENCE_WORDS). A sentence that is
-    not text, is empty or longer than length, or has unknown words raises ValueError."""
+    """Word ids, front-padded with <pad> to length (1..limits.MAX_SENTENCE_WORDS). A sentence
+    that is not text, is empty or longer than length, or has unknown words raises ValueError."""
     if not isinstance(sentence, str):
         raise ValueError(f"sentence must be a text, got {type(sentence).__name__}")
     length = limits.check_int("length", length, 1, limits.MAX_SENTENCE_WORDS)

@@ -20,7 +20,8 @@
     if (!root) return;
     var next = root.querySelector(".quiz-next");
     var typed = root.querySelector(".quiz-typed input:not([disabled])");
-    var target = next || typed;
+    // A choice question: the heading, so that a screen reader starts from the question.
+    var target = next || typed || root.querySelector(".quiz-count");
     if (target) target.focus({ preventScroll: false });
   }
 

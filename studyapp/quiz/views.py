@@ -15,6 +15,9 @@ from .forms import AnswerForm, BuildForm
 from .models import Attempt
 
 
+HISTORY_ROWS = 100  # the latest attempts listed by the history page (the plot shows them all)
+
+
 def _attempt(request: HtmxHttpRequest, attempt_id: int) -> Attempt:
     """The requesting learner's attempt, or a 404 (another learner's is not found either)."""
     return get_object_or_404(attempts.attempts_of(current_learner(request)), pk=attempt_id)
@@ -117,8 +120,10 @@ def attempt_list(request: HtmxHttpRequest):
     """The learner's history: every attempt, and their scores over time."""
     learner = current_learner(request)
     rows = results.score_history(learner=learner)
+    every = attempts.attempts_of(learner)
     return render_page(request, "quiz/attempt_list.html", {
-        "attempts": attempts.attempts_of(learner),
+        "attempts": every[:HISTORY_ROWS],
+        "attempt_count": every.count(),
         "history": rows,
         "figure": results.history_figure(rows) if rows else None,
     })

@@ -264,3 +264,23 @@ def test_nothing_of_the_answer_is_in_any_page_before_answering(client, quiz_cour
     client.post(url(first), {"option": "1"})
     html = client.get(reverse("quiz:results", args=[attempt.pk])).content.decode()
     assert first.explanation in html and second.explanation not in html
+
+
+def test_htmx_restoring_history_gets_the_whole_page(client, quiz_course):
+    attempt = start(client, kinds=["choice"])
+    question = attempt.questions.first()
+    partial = client.get(url(question), **HTMX)
+    restore = client.get(url(question), HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+    assert "<html" not in partial.content.decode() and "<html" in restore.content.decode()
+    assert "HX-Request" in restore.headers["Vary"]
+
+
+def test_the_history_lists_every_attempt_with_its_state(client, quiz_course):
+    finished, open_ = start(client, kinds=["choice"]), start(client, kinds=["choice"])
+    for question in finished.questions.all():
+        client.post(url(question), {"option": str(question.correct_option)})
+    html = client.get(reverse("quiz:history")).content.decode()
+    assert "5 of 5 right" in html and "0 answered, not finished" in html
+    assert reverse("quiz:results", args=[finished.pk]) in html
+    assert reverse("quiz:attempt", args=[open_.pk]) in html
+    assert "1 finished quiz;" in html and "the latest scored 100%" in html

@@ -27,11 +27,19 @@ _ASIDE = re.compile(r"\(([^()]*)\)")
 MAX_TERM_WORDS, MAX_TERM_CHARS = 6, 60
 
 
+def _abbreviates(short, term):
+    """Whether `short` is written with letters of `term` in their order (BPTT, GRU, MSE)."""
+    letters = iter(term.casefold())
+    return all(char in letters for char in short.casefold() if char.isalnum())
+
+
 def term_answers(front):
     """The answers a term card accepts when its definition is shown: the front without its math
     or parentheses first ("Update gate ($z_t$)" -> "Update gate"), then a one-word aside that
-    is an alias ("Gated Recurrent Unit (GRU)" -> "GRU"). Raises ValueError when no short term
-    is left (the card is not a term card)."""
+    names the same thing: an abbreviation of the term ("Gated Recurrent Unit (GRU)" -> "GRU") or
+    another name in lower case ("Hyperbolic tangent (tanh)" -> "tanh"). Any other aside is a
+    qualifier ("Peephole connections (LSTM)"). Raises ValueError when no short term is left
+    (the card is not a term card)."""
     plain = _MATH_SPAN.sub(" ", front).replace("*", "").replace("`", "")
     term = " ".join(_ASIDE.sub(" ", plain).split()).strip(" ,;:.")
     if not term or "$" in term or "(" in term or ")" in term:
@@ -39,9 +47,11 @@ def term_answers(front):
     if len(term.split()) > MAX_TERM_WORDS or len(term) > MAX_TERM_CHARS:
         raise ValueError(f"{term!r} is not a short term (at most {MAX_TERM_WORDS} words, "
                          f"{MAX_TERM_CHARS} characters)")
-    aliases = [aside.strip() for aside in _ASIDE.findall(plain)
-               if len(aside.split()) == 1 and re.search(r"\w", aside)
-               and aside.strip().lower() != term.lower()]
+    aliases = []
+    for aside in (aside.strip() for aside in _ASIDE.findall(plain)):
+        if (len(aside.split()) == 1 and re.search(r"\w", aside) and aside.casefold() != term.casefold()
+                and (aside.islower() or _abbreviates(aside, term))):
+            aliases.append(aside)
     return [term, *aliases]
 
 

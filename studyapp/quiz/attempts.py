@@ -14,6 +14,7 @@ attempt is marked finished exactly when its last question is answered.
 """
 
 import random
+import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -71,7 +72,25 @@ def _term_candidates(topics: Sequence[Topic]) -> list[Candidate]:
 
 
 def _term_snapshot(card: Flashcard) -> dict:
-    return {"stem": card.back, "accepted": term_answers(card.front), "answer_text": card.front}
+    accepted = term_answers(card.front)
+    return {"stem": masked(card.back, accepted), "accepted": accepted, "answer_text": card.front}
+
+
+_MATH = re.compile(r"(\$\$.*?\$\$|\$.*?\$|`[^`]*`)", re.S)
+BLANK = r"\_\_\_\_"  # Markdown for ____
+
+
+def masked(definition: str, terms: Sequence[str]) -> str:
+    """The definition with the term (and its aliases, and their plurals) blanked out where it
+    is written in words, so that the question does not give its answer away; math and code are
+    left alone."""
+    words = sorted((t for t in terms if len(t) >= 3), key=len, reverse=True)
+    if not words:
+        return definition
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es)?(?![\w-])",
+                         re.I)
+    parts = _MATH.split(definition)
+    return "".join(part if n % 2 else pattern.sub(BLANK, part) for n, part in enumerate(parts))
 
 
 # One entry per kind offered by the builder, in the order offered.

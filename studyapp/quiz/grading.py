@@ -3,9 +3,10 @@
 A multiple-choice answer is right or wrong. A typed term is right when it is the term as the
 card writes it (spaces around it and runs of spaces aside; the case of ordinary words is free,
 the case of abbreviations such as LSTM or ReLU is not); it is near, and still scores, when it
-differs only in case, spacing, hyphens or punctuation, or by a small typo. How small a typo may
-be grows with the term's length (NEAR_EDITS), counted by rapidfuzz's Damerau-Levenshtein
-distance (a swap of two neighbouring letters is one edit); anything further is wrong.
+differs only in case, spacing, hyphens, punctuation or a leading article, or by a small typo.
+How small a typo may be grows with the term's length (NEAR_EDITS), counted by rapidfuzz's
+Damerau-Levenshtein distance (a swap of two neighbouring letters is one edit); anything further
+is wrong. An abbreviation (GRU, RNN-T) takes no typos: a letter off is another abbreviation.
 
 The graders see the snapshot (kind, options, correct_option, accepted) and the response as the
 form read it; one more kind of question is one more entry of GRADERS.
@@ -45,10 +46,14 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+def _is_abbreviation(word: str) -> bool:
+    """LSTM, ReLU, RNNs, RNN-T: one word with capitals after its first letter."""
+    return len(word.split()) == 1 and any(char.isupper() for char in word[1:])
+
+
 def _same_word(typed: str, expected: str) -> bool:
-    """An ordinary word (gate, Update) matches in any case; an abbreviation (LSTM, ReLU,
-    RNNs: capitals after its first letter) only as written."""
-    if any(char.isupper() for char in expected[1:]):
+    """An ordinary word (gate, Update) matches in any case; an abbreviation only as written."""
+    if _is_abbreviation(expected):
         return typed == expected
     return typed.casefold() == expected.casefold()
 
@@ -74,6 +79,12 @@ def grade_term(typed: str, accepted: Sequence[str]) -> Outcome:
         return Outcome.WRONG
     for answer in accepted:
         target = _squashed(answer)
+        if _is_abbreviation(answer):
+            # A letter more or less makes another abbreviation (RNN-T, RNNs): no typos, but the
+            # case, the punctuation and a plural s are free.
+            if squashed.removesuffix("s") == target.removesuffix("s"):
+                return Outcome.NEAR
+            continue
         edits = allowed_edits(len(target))
         if DamerauLevenshtein.distance(squashed, target, score_cutoff=edits) <= edits:
             return Outcome.NEAR

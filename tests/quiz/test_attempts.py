@@ -190,3 +190,12 @@ def test_the_export_holds_every_attempt_with_its_snapshot_and_answers(quiz_cours
     exported = row["questions"][0]
     assert exported["stem"] == question.stem and exported["answer"]["response"] == "x"
     assert row["questions"][1]["answer"] is None
+
+
+def test_a_definition_that_names_its_term_has_it_blanked_outside_math():
+    from studyapp.quiz.attempts import masked
+    assert masked("A GRU is a leaky unit; leaky units leak $leaky unit$ and `leaky unit`.",
+                  ["Leaky unit"]) == ("A GRU is a \\_\\_\\_\\_; \\_\\_\\_\\_ leak $leaky unit$ "
+                                      "and `leaky unit`.")
+    assert masked("An LSTM-like unit", ["LSTM"]) == "An LSTM-like unit"
+    assert masked("Uses z", ["z"]) == "Uses z"

@@ -41,6 +41,11 @@ def test_the_expected_term_drops_math_and_parentheses():
     assert term_answers("Gated Recurrent Unit (GRU)") == ["Gated Recurrent Unit", "GRU"]
     assert term_answers("Unfolding (unrolling) an RNN") == ["Unfolding an RNN", "unrolling"]
     assert term_answers("Weight matrices ($W_x$, $W_h$)") == ["Weight matrices"]
+    assert term_answers("Hyperbolic tangent (tanh)") == ["Hyperbolic tangent", "tanh"]
+    assert term_answers("Backpropagation through time (BPTT)") == ["Backpropagation through time", "BPTT"]
+    # Any other aside is a qualifier, not an answer.
+    assert term_answers("Peephole connections (LSTM)") == ["Peephole connections"]
+    assert term_answers("ReLU (rectified linear unit)") == ["ReLU"]
     with pytest.raises(ValueError, match="no plain term"):
         term_answers("$h_t$")
     with pytest.raises(ValueError, match="not a short term"):
@@ -73,6 +78,13 @@ def test_term_recall_right_near_wrong(typed, outcome):
 ])
 def test_an_abbreviation_keeps_its_case_and_an_alias_counts(typed, outcome):
     assert grade(term("Gated Recurrent Unit (GRU)"), typed) == outcome
+
+
+def test_an_abbreviation_takes_no_typo_but_its_plural_is_near():
+    rnns = term("Recurrent Neural Networks (RNNs)")
+    assert [grade(rnns, t) for t in ("RNNs", "rnns", "RNN", "RNN-T", "RNNz")] == [RIGHT, NEAR, NEAR, WRONG, WRONG]
+    assert grade(term("RNN transducer (RNN-T)"), "RNNT") == NEAR
+    assert grade(term("LSTM"), "LSMT") == WRONG
 
 
 def test_near_miss_boundary_by_length():

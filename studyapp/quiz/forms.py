@@ -64,8 +64,6 @@ class AnswerForm(forms.Form):
         super().__init__(*args, auto_id=f"id_q{question.position}_%s", **kwargs)
         self.question = question
         self.fields["option"].choices = [(n, text) for n, text, _ in question.option_list]
-        self.fields["answer"].widget.attrs.update(
-            autocomplete="off", autocapitalize="off", spellcheck="false", autofocus=True)
 
     @property
     def typed(self) -> bool:

@@ -284,3 +284,38 @@ def test_the_history_lists_every_attempt_with_its_state(client, quiz_course):
     assert reverse("quiz:results", args=[finished.pk]) in html
     assert reverse("quiz:attempt", args=[open_.pk]) in html
     assert "1 finished quiz;" in html and "the latest scored 100%" in html
+
+
+def test_quiz_pages_follow_the_front_end_rules(client, quiz_course):
+    attempt = start(client)
+    question = attempt.questions.first()
+    client.post(url(question), {"dont_know": "on"})
+    for question in attempt.questions.all():
+        client.post(url(question), {"dont_know": "on"})
+    pages = [reverse("quiz:builder"), url(question), reverse("quiz:results", args=[attempt.pk]),
+             reverse("quiz:history")]
+    for path in pages:
+        html = client.get(path).content.decode()
+        assert "<script>" not in html and "style=" not in html and "hx-on" not in html, path
+        assert re.findall(r"<script(?![^>]*(?:src=|application/json))", html) == [], path
+    assert "js/quiz.js" in client.get(url(question)).content.decode()
+
+
+def test_results_survive_a_course_reload_that_retires_the_topic(client, quiz_course):
+    from studyapp.course.loading import load_course
+    from .conftest import quiz_course_files
+    attempt = start(client, all_topics="", topics=["beta"], length="5", kinds=["choice"])
+    for question in attempt.questions.all():
+        client.post(url(question), {"option": wrong_option(question) if question.options else "x",
+                                    "answer": "x"})
+    before = client.get(reverse("quiz:results", args=[attempt.pk])).content.decode()
+    assert 'href="/topics/beta/"' in before
+    write = quiz_course_files(quiz_course)
+    (write / "course" / "020-beta.toml").unlink()
+    load_course(write)
+    after = client.get(reverse("quiz:results", args=[attempt.pk]))
+    html = after.content.decode()
+    assert after.status_code == 200 and 'href="/topics/beta/"' not in html
+    assert "0%" in html and "Topic beta" in html
+    for question in attempt.questions.all():
+        assert question.stem in html

@@ -31,6 +31,7 @@ def test_a_whole_quiz_by_keyboard(page, live_server, course, console_errors):
     page.keyboard.type("6")
     page.keyboard.press("Enter")
     expect(page.locator("#quiz-question")).to_be_visible()
+    page.wait_for_load_state("load")  # quiz.js (deferred) is listening
     attempt = Attempt.objects.get()
     questions = {q.position: q for q in attempt.questions.all()}
     assert len(questions) == 6 and {q.kind for q in questions.values()} == {"choice", "term"}
@@ -84,7 +85,8 @@ def test_a_whole_quiz_by_keyboard(page, live_server, course, console_errors):
 
     # The history page draws the score with plotly.
     page.get_by_role("link", name="Your quiz history").click()
-    expect(page.locator("#quiz-history-plot .main-svg").first).to_be_attached()
+    page.wait_for_load_state("load")
+    expect(page.locator("#quiz-history-plot .main-svg").first).to_be_attached(timeout=20_000)
     assert console_errors == []
 
 
@@ -95,6 +97,7 @@ def test_the_mouse_works_too_and_a_refresh_keeps_the_answer(page, live_server, c
     page.get_by_label("Number of questions").fill("5")
     page.get_by_label("Term recall").uncheck()
     page.get_by_role("button", name="Start quiz").click()
+    page.wait_for_load_state("load")
     question = Attempt.objects.get().questions.get(position=1)
     page.locator(".quiz-option label").nth(question.correct_option - 1).click()
     page.get_by_role("button", name="Check").click()

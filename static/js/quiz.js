@@ -28,7 +28,9 @@
   document.addEventListener("keydown", function (event) {
     var root = card();
     if (!root || event.altKey || event.ctrlKey || event.metaKey || event.repeat) return;
-    var answered = root.classList.contains("is-answered");
+    // Not the card's class: for 20 ms after a swap htmx's settling gives the new card the old
+    // card's attributes (an answered question's class on the next, open one).
+    var answered = !!root.querySelector(".quiz-feedback");
     var form = root.querySelector("form.quiz-form");
 
     if (event.key === "Enter") {

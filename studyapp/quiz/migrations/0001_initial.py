@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('course', '0002_flashcard_term'),
+        ('course', '0003_flashcard_term'),
     ]
 
     operations = [

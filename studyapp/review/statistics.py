@@ -43,6 +43,7 @@ PERIODS = (("today", "Today", 1), ("week", "Past week", 7), ("month", "Past mont
            ("year", "Past year", 365))
 GROUPS = (("learning", "Learning"), ("young", "Young"), ("mature", "Mature"))
 QUARTER = 900  # seconds
+CURVE_POINTS = 2000  # a card's forgetting curve: at most about this many points, whatever its history
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HALF_SECOND = 0.5 / 86400  # in days: a tolerance for the SQL's floating-point day arithmetic
 
@@ -492,7 +493,7 @@ def card_history(*, learner: Learner | None, flashcard: Flashcard, now: datetime
             end = max(now + timedelta(days=7), due + interval / 4)
         else:
             end = rated[i + 1].reviewed_at
-        moments, step = _sample_days(start, end)
+        moments, step = _sample_days(start, end, limit=max(8, CURVE_POINTS // len(rated)))
         daily = daily and step == 1
         if moments[-1] != end:
             moments.append(end)

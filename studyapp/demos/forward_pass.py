@@ -1,0 +1,149 @@
+"""Forward propagation through a sequence: x_1..x_T through one vanilla RNN layer.
+
+rnncore's RNN layer (float64) runs the whole sequence from h_0 = 0 with the learner's W_x, W_h
+and b (bias_ih = b, bias_hh = 0: the course writes one bias). The page shows the hidden states
+over time as a heatmap (unit by step) and the unrolled network as an SVG drawn here, one copy of
+the cell per step with its current values.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from rnncore import RNN
+
+from . import bounds
+from .display import number, symbol
+from .errors import InputError
+from .figures import figure
+
+DEFAULTS = {
+    "D": 1, "H": 3, "T": 6, "nonlinearity": "tanh", "seed": 2,
+    # a pulse and its echo: the hidden state keeps the first input after it is gone
+    "X": [[1.0], [0.0], [0.0], [-1.0], [0.0], [0.0]],
+}
+
+
+@lru_cache(maxsize=64)
+def _draw(seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    D, H, T = (int(bounds.SEQUENCE_INPUT_SIZE.high), int(bounds.SEQUENCE_HIDDEN_SIZE.high),
+               int(bounds.SEQUENCE_LENGTH.high))
+    return {"X": np.round(rng.normal(0.0, 1.0, size=(T, D)), 1),
+            "W_x": np.round(rng.uniform(-1.0, 1.0, size=(H, D)), 1),
+            "W_h": np.round(rng.uniform(-0.6, 0.6, size=(H, H)), 1),
+            "b": np.round(rng.uniform(-0.2, 0.2, size=H), 1)}
+
+
+def draw(seed: int) -> dict[str, np.ndarray]:
+    """Every entry at the largest sizes, from the seed."""
+    return {name: value.copy() for name, value in _draw(seed).items()}
+
+
+def compute(*, D: int, H: int, T: int, nonlinearity: str, seed: int, X: np.ndarray,
+            W_x: np.ndarray, W_h: np.ndarray, b: np.ndarray) -> dict:
+    """h_1..h_T of h_t = f(W_x x_t + W_h h_{t-1} + b) from h_0 = 0."""
+    try:
+        layer = RNN(D, H, nonlinearity=nonlinearity, dtype=np.float64, seed=0)
+        layer.load_state_dict({"weight_ih_l0": W_x, "weight_hh_l0": W_h, "bias_ih_l0": b,
+                               "bias_hh_l0": np.zeros(H)})
+        outputs, _ = layer.forward(X[:, None, :])
+    except ValueError as error:
+        raise InputError(None, str(error)) from error
+    states = outputs[:, 0, :]                               # (T, H)
+    if not np.isfinite(states).all():
+        raise InputError(None, "The hidden states overflowed: use smaller weights or inputs.")
+    f = r"\tanh" if nonlinearity == "tanh" else r"\mathrm{ReLU}"
+    return {
+        "states": states,
+        "rows": [{"t": t + 1, "x": X[t], "h": states[t], "key": f"h_{t + 1}",
+                  "symbol": symbol(f"h_{{{t + 1}}}")} for t in range(T)],
+        "update": symbol(rf"h_t = {f}(W_x x_t + W_h h_{{t-1}} + b), \quad h_0 = 0", display=True),
+        "diagram": _diagram(X, states),
+        "figures": {"fp_heatmap": _heatmap(states, nonlinearity),
+                    "fp_lines": _lines(states)},
+    }
+
+
+def _heatmap(states: np.ndarray, nonlinearity: str) -> dict:
+    T, H = states.shape
+    limit = 1.0 if nonlinearity == "tanh" else max(1.0, float(np.max(np.abs(states))))
+    trace = {"type": "heatmap", "z": states.T, "x": list(range(1, T + 1)),
+             "y": [f"unit {j + 1}" for j in range(H)], "zmin": -limit, "zmax": limit,
+             "colorscale": "RdBu", "reversescale": True,
+             "texttemplate": "%{z:.2f}", "hovertemplate": "t = %{x}, %{y}: %{z:.5f}<extra></extra>",
+             "colorbar": {"title": {"text": "h"}, "thickness": 12}}
+    return figure([trace], title={"text": "Hidden states over time", "x": 0},
+                  xaxis={"title": {"text": "step t"}, "dtick": 1},
+                  yaxis={"autorange": "reversed"}, margin={"l": 64, "r": 16, "t": 36, "b": 48})
+
+
+def _lines(states: np.ndarray) -> dict:
+    T, H = states.shape
+    steps = list(range(0, T + 1))
+    traces = [{"type": "scatter", "x": steps, "y": np.concatenate([[0.0], states[:, j]]),
+               "mode": "lines+markers", "name": f"unit {j + 1}",
+               "hovertemplate": "t = %{x}: %{y:.5f}<extra>unit " + str(j + 1) + "</extra>"}
+              for j in range(H)]
+    return figure(traces, title={"text": "Each unit of h_t, from h_0 = 0", "x": 0},
+                  xaxis={"title": {"text": "step t"}, "dtick": 1},
+                  yaxis={"title": {"text": "h_t"}})
+
+
+# ---- the unrolled network, as an SVG the template draws ------------------------------------
+
+_COLUMN, _BOX_W, _LINE = 120, 88, 15
+
+
+def _colour(value: float, limit: float) -> str:
+    """Blue for positive, red for negative, white at zero (as the heatmap)."""
+    share = max(-1.0, min(1.0, value / limit)) if limit > 0 else 0.0
+    if share >= 0:
+        red, green, blue = (int(255 - share * (255 - 36)), int(255 - share * (255 - 86)),
+                            int(255 - share * (255 - 166)))
+    else:
+        red, green, blue = (int(255 + share * (255 - 209)), int(255 + share * (255 - 73)),
+                            int(255 + share * (255 - 91)))
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def _diagram(X: np.ndarray, states: np.ndarray) -> dict:
+    """Boxes for x_t (bottom) and h_t (top) per step, h_0 at the left; arrows W_x and W_h."""
+    T, H = states.shape
+    D = X.shape[1]
+    h_height = 24 + _LINE * H
+    x_height = 24 + _LINE * D
+    top, gap = 10, 56
+    x_top = top + h_height + gap
+    width = 40 + _COLUMN * (T + 1)
+    height = x_top + x_height + 12
+    limit = max(1.0, float(np.max(np.abs(states))))
+
+    def node(kind, left, y, title, values, box_h):
+        return {"kind": kind, "x": left, "y": y, "w": _BOX_W, "h": box_h, "title": title,
+                "lines": [{"text": number(v), "fill": _colour(float(v), limit) if kind == "hidden"
+                           else "#ffffff", "y": y + 34 + _LINE * k} for k, v in enumerate(values)],
+                "title_y": y + 16, "text_x": left + _BOX_W / 2, "fill_x": left + 6,
+                "fill_w": _BOX_W - 12}
+
+    nodes = [node("hidden", 20, top, "h₀", np.zeros(H), h_height)]
+    edges = []
+    for t in range(T):
+        left = 20 + _COLUMN * (t + 1)
+        nodes.append(node("hidden", left, top, f"h{_sub(t + 1)}", states[t], h_height))
+        nodes.append(node("input", left, x_top, f"x{_sub(t + 1)}", X[t], x_height))
+        edges.append({"x1": left + _BOX_W / 2, "y1": x_top, "x2": left + _BOX_W / 2,
+                      "y2": top + h_height + 4, "label": "Wₓ", "lx": left + _BOX_W / 2 + 6,
+                      "ly": x_top - gap / 2 + 4})
+        edges.append({"x1": left - _COLUMN + _BOX_W, "y1": top + h_height / 2, "x2": left - 4,
+                      "y2": top + h_height / 2, "label": "Wₕ", "lx": left - (_COLUMN - _BOX_W) / 2 - 8,
+                      "ly": top + h_height / 2 - 6})
+    return {"width": width, "height": height, "nodes": nodes, "edges": edges,
+            "label": f"The network unrolled over {T} steps: each x_t feeds h_t through W_x, and "
+                     f"each h_(t-1) feeds h_t through W_h."}
+
+
+def _sub(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))

@@ -1,5 +1,7 @@
 """{% topic_demos topic %}: a topic's demos, for the course's topic page (course never imports demos)."""
 
+import json
+
 import numpy as np
 from django import template
 
@@ -50,3 +52,9 @@ def number_filter(value, decimals=5):
 def at(array, index):
     """array[index] (templates cannot index NumPy arrays)."""
     return array[int(index)]
+
+
+@register.filter
+def figure_json(figure):
+    """A figure as compact JSON text (auto-escaped into an element; plots.js parses its text)."""
+    return json.dumps(figure, separators=(",", ":"), allow_nan=False)

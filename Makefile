@@ -60,6 +60,7 @@ bench: $(VENV)/.installed-run
 	-@$(MAKE) --no-print-directory .bench-torch/bin/python
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE DJANGO_SETTINGS_MODULE=studyapp.settings $(PY) -m studyapp.demos.bench
 
 # The course's long-range claims, trained out (a minute or two).
 claims: $(VENV)/.installed-run

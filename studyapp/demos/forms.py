@@ -36,8 +36,8 @@ class Grid:
     rows: int | str
     cols: int | str | None = None
     chosen: bool = False
-    low: float = bounds.ENTRY.low
-    high: float = bounds.ENTRY.high
+    low: float = bounds.ENTRY.min
+    high: float = bounds.ENTRY.max
 
     @property
     def is_vector(self) -> bool:
@@ -64,9 +64,9 @@ def _range_text(low, high) -> str:
     return f"from {text(low)} to {text(high)}"
 
 
-def size_field(label: str, rng: bounds.Range, help_text: str = "") -> forms.TypedChoiceField:
+def size_field(label: str, rng: bounds.Bound, help_text: str = "") -> forms.TypedChoiceField:
     """A size offered as a select (changing it re-lays out the grids)."""
-    low, high = int(rng.low), int(rng.high)
+    low, high = int(rng.min), int(rng.max)
     message = f"{label}: choose {_range_text(low, high)}."
     return forms.TypedChoiceField(
         label=label, coerce=int, choices=[(n, str(n)) for n in range(low, high + 1)],
@@ -74,8 +74,8 @@ def size_field(label: str, rng: bounds.Range, help_text: str = "") -> forms.Type
         widget=forms.Select(attrs={"data-resizes": "true"}))
 
 
-def int_field(label: str, rng: bounds.Range, help_text: str = "", **attrs) -> forms.IntegerField:
-    low, high = int(rng.low), int(rng.high)
+def int_field(label: str, rng: bounds.Bound, help_text: str = "", **attrs) -> forms.IntegerField:
+    low, high = int(rng.min), int(rng.max)
     message = f"{label}: enter a whole number {_range_text(low, high)}."
     return forms.IntegerField(
         label=label, min_value=low, max_value=high, help_text=help_text,
@@ -83,9 +83,9 @@ def int_field(label: str, rng: bounds.Range, help_text: str = "", **attrs) -> fo
         widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric", **attrs}))
 
 
-def real_field(label: str, rng: bounds.Range, help_text: str = "", *, slider_step=None,
+def real_field(label: str, rng: bounds.Bound, help_text: str = "", *, slider_step=None,
                **attrs) -> forms.FloatField:
-    low, high = float(rng.low), float(rng.high)
+    low, high = float(rng.min), float(rng.max)
     message = f"{label}: enter a number {_range_text(low, high)}."
     if slider_step is not None:
         widget = forms.NumberInput(attrs={"type": "range", "step": slider_step, **attrs})
@@ -156,7 +156,7 @@ class DemoForm(forms.Form):
             if key in cls.base_fields and key not in ("seed", "resample") \
                     and key.split("-", 1)[0] not in grid_names:
                 fresh.setlist(key, values)
-        fresh["seed"] = str(secrets.randbelow(int(bounds.SEED.high) + 1) if seed is None else seed)
+        fresh["seed"] = str(secrets.randbelow(int(bounds.SEED.max) + 1) if seed is None else seed)
         return fresh
 
     # ---- grids --------------------------------------------------------------------------------
@@ -313,9 +313,12 @@ class ActivationsForm(DemoForm):
     K = size_field("Scores K", bounds.SOFTMAX_SIZE)
     seed = seed_field()
 
-    grids = (Grid("s", "s", "s", "K"),)
+    grids = (Grid("s", "s", "s", "K", low=bounds.LOSS_ENTRY.min, high=bounds.LOSS_ENTRY.max),)
     draw = staticmethod(activations.draw)
     defaults = activations.DEFAULTS
+
+
+_LOSS_ENTRY = {"low": bounds.LOSS_ENTRY.min, "high": bounds.LOSS_ENTRY.max}
 
 
 class LossesForm(DemoForm):
@@ -323,24 +326,24 @@ class LossesForm(DemoForm):
     Q = size_field("Classes Q", bounds.CROSS_ENTROPY_CLASSES)
     y = forms.TypedChoiceField(
         label="Target class y", coerce=int,
-        choices=[(k, str(k)) for k in range(1, int(bounds.CROSS_ENTROPY_CLASSES.high) + 1)],
+        choices=[(k, str(k)) for k in range(1, int(bounds.CROSS_ENTROPY_CLASSES.max) + 1)],
         error_messages={"invalid_choice": "Choose a target class from 1 to Q.",
                         "required": "Choose a target class from 1 to Q."})
     T = size_field("Steps T", bounds.CTC_STEPS)
     letters = size_field("Letters", bounds.CTC_LABELS)
     target = forms.CharField(
-        label="Target label sequence", max_length=int(bounds.CTC_TARGET_LENGTH.high),
-        error_messages={"required": "Enter a target of 1 to 3 letters.",
-                        "max_length": "Enter a target of at most "
-                                      f"{int(bounds.CTC_TARGET_LENGTH.high)} letters."},
+        label="Target label sequence", max_length=int(bounds.CTC_TARGET_LENGTH.max),
+        required=False, strip=True, help_text="Empty: the target with no labels (all blanks).",
+        error_messages={"max_length": "Target label sequence: at most "
+                                      f"{int(bounds.CTC_TARGET_LENGTH.max)} letters."},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     seed = seed_field()
 
     grids = (
-        Grid("y_hat", "ŷ (prediction)", r"\hat{y}", "n"),
-        Grid("y_mse", "y (target)", "y", "n"),
-        Grid("s", "s (scores)", "s", "Q"),
-        Grid("ctc_s", "s_t (scores, one row per step)", "s_t", "T", "letters+1"),
+        Grid("y_hat", "ŷ (prediction)", r"\hat{y}", "n", **_LOSS_ENTRY),
+        Grid("y_mse", "y (target)", "y", "n", **_LOSS_ENTRY),
+        Grid("s", "s (scores)", "s", "Q", **_LOSS_ENTRY),
+        Grid("ctc_s", "s_t (scores, one row per step)", "s_t", "T", "letters+1", **_LOSS_ENTRY),
     )
     draw = staticmethod(losses.draw)
     defaults = losses.DEFAULTS
@@ -360,9 +363,10 @@ class LossesForm(DemoForm):
         if target is not None and letters is not None:
             alphabet = losses.ALPHABET[:letters]
             text = target.strip().lower()
-            if not text or any(ch not in alphabet for ch in text):
-                self.add_error("target", f"Use only the letters {', '.join(alphabet)} "
-                                         f"(1 to {int(bounds.CTC_TARGET_LENGTH.high)} of them).")
+            if any(ch not in alphabet for ch in text):
+                self.add_error("target", f"Target label sequence: use only the letters "
+                                         f"{', '.join(alphabet)} (up to "
+                                         f"{int(bounds.CTC_TARGET_LENGTH.max)} of them).")
             else:
                 cleaned["target"] = text
         return cleaned
@@ -370,13 +374,16 @@ class LossesForm(DemoForm):
 
 class GradientFlowForm(DemoForm):
     rho = real_field("Spectral radius ρ(Wₕ)", bounds.SPECTRAL_RADIUS, slider_step=0.05,
-                     min=bounds.SPECTRAL_RADIUS.low, max=bounds.SPECTRAL_RADIUS.high)
+                     min=bounds.SPECTRAL_RADIUS.min, max=bounds.SPECTRAL_RADIUS.max)
     T = int_field("Steps T", bounds.GRADIENT_STEPS)
     H = int_field("Hidden size H", bounds.GRADIENT_HIDDEN_SIZE)
     D = int_field("Input size D", bounds.GRADIENT_INPUT_SIZE)
-    clip = real_field("Clip the gradient norm at", bounds.CLIP_NORM)
+    clip = real_field("Clip the gradient norm at c", bounds.CLIP_NORM)
     lr = real_field("Learning rate", bounds.LEARNING_RATE)
     steps = int_field("Training steps", bounds.TRAINING_STEPS)
+    train_T = int_field("Training sequence length", bounds.TRAINING_SEQ_LEN)
+    train_H = int_field("Training hidden size", bounds.TRAINING_HIDDEN_SIZE)
+    batch = int_field("Batch size N", bounds.TRAINING_BATCH)
     seed = seed_field("Draws the inputs and the layers' weights; Resample draws a new one.")
 
     draw = staticmethod(gradient_flow.draw)

@@ -9,8 +9,10 @@ the cell per step with its current values.
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 
 import numpy as np
+from django.utils.safestring import SafeString, mark_safe
 
 from rnncore import RNN
 
@@ -29,8 +31,8 @@ DEFAULTS = {
 @lru_cache(maxsize=64)
 def _draw(seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    D, H, T = (int(bounds.SEQUENCE_INPUT_SIZE.high), int(bounds.SEQUENCE_HIDDEN_SIZE.high),
-               int(bounds.SEQUENCE_LENGTH.high))
+    D, H, T = (int(bounds.SEQUENCE_INPUT_SIZE.max), int(bounds.SEQUENCE_HIDDEN_SIZE.max),
+               int(bounds.SEQUENCE_LENGTH.max))
     return {"X": np.round(rng.normal(0.0, 1.0, size=(T, D)), 1),
             "W_x": np.round(rng.uniform(-1.0, 1.0, size=(H, D)), 1),
             "W_h": np.round(rng.uniform(-0.6, 0.6, size=(H, H)), 1),
@@ -109,40 +111,57 @@ def _colour(value: float, limit: float) -> str:
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 
-def _diagram(X: np.ndarray, states: np.ndarray) -> dict:
-    """Boxes for x_t (bottom) and h_t (top) per step, h_0 at the left; arrows W_x and W_h."""
+def _diagram(X: np.ndarray, states: np.ndarray) -> SafeString:
+    """The unrolled network as SVG markup: h_0 and a box per h_t along the top, x_t below, with
+    the arrows W_x (x_t to h_t) and W_h (h_{t-1} to h_t). Each h_t lists its H values on a
+    colour that follows the heatmap's (blue positive, red negative). Built here, not in a
+    template: a few hundred numbers, each formatted once."""
     T, H = states.shape
     D = X.shape[1]
-    h_height = 24 + _LINE * H
-    x_height = 24 + _LINE * D
+    h_height, x_height = 24 + _LINE * H, 24 + _LINE * D
     top, gap = 10, 56
     x_top = top + h_height + gap
-    width = 40 + _COLUMN * (T + 1)
-    height = x_top + x_height + 12
+    width, height = 40 + _COLUMN * (T + 1), x_top + x_height + 12
     limit = max(1.0, float(np.max(np.abs(states))))
+    parts = [f'<svg class="unrolled" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+             f'role="img" aria-label="The network unrolled over {T} steps: each x_t feeds h_t '
+             f'through W_x, and each h_(t-1) feeds h_t through W_h.">',
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+             'markerHeight="7" orient="auto-start-reverse"><path class="arrowhead" '
+             'd="M0,0 L10,5 L0,10 z"/></marker></defs>']
+
+    def edge(x1, y1, x2, y2, label, lx, ly):
+        parts.append(f'<line class="edge" x1="{x1:g}" y1="{y1:g}" x2="{x2:g}" y2="{y2:g}" '
+                     f'marker-end="url(#arrow)"/><text class="edge-label" x="{lx:g}" '
+                     f'y="{ly:g}">{label}</text>')
 
     def node(kind, left, y, title, values, box_h):
-        return {"kind": kind, "x": left, "y": y, "w": _BOX_W, "h": box_h, "title": title,
-                "lines": [{"text": number(v), "fill": _colour(float(v), limit) if kind == "hidden"
-                           else "#ffffff", "y": y + 34 + _LINE * k} for k, v in enumerate(values)],
-                "title_y": y + 16, "text_x": left + _BOX_W / 2, "fill_x": left + 6,
-                "fill_w": _BOX_W - 12}
+        middle = left + _BOX_W / 2
+        parts.append(f'<g class="node {kind}"><rect class="box" x="{left}" y="{y}" '
+                     f'width="{_BOX_W}" height="{box_h}" rx="8"/><text class="title" '
+                     f'x="{middle:g}" y="{y + 16}" text-anchor="middle">{title}</text>')
+        for k, value in enumerate(values):
+            line_y = y + 34 + _LINE * k
+            fill = _colour(float(value), limit) if kind == "hidden" else "#ffffff"
+            parts.append(f'<rect class="value-fill" x="{left + 6}" y="{line_y - 11}" '
+                         f'width="{_BOX_W - 12}" height="14" rx="3" fill="{fill}"/>'
+                         f'<text x="{middle:g}" y="{line_y}" text-anchor="middle">'
+                         f'{escape(number(value))}</text>')
+        parts.append("</g>")
 
-    nodes = [node("hidden", 20, top, "h₀", np.zeros(H), h_height)]
-    edges = []
     for t in range(T):
         left = 20 + _COLUMN * (t + 1)
-        nodes.append(node("hidden", left, top, f"h{_sub(t + 1)}", states[t], h_height))
-        nodes.append(node("input", left, x_top, f"x{_sub(t + 1)}", X[t], x_height))
-        edges.append({"x1": left + _BOX_W / 2, "y1": x_top, "x2": left + _BOX_W / 2,
-                      "y2": top + h_height + 4, "label": "Wₓ", "lx": left + _BOX_W / 2 + 6,
-                      "ly": x_top - gap / 2 + 4})
-        edges.append({"x1": left - _COLUMN + _BOX_W, "y1": top + h_height / 2, "x2": left - 4,
-                      "y2": top + h_height / 2, "label": "Wₕ", "lx": left - (_COLUMN - _BOX_W) / 2 - 8,
-                      "ly": top + h_height / 2 - 6})
-    return {"width": width, "height": height, "nodes": nodes, "edges": edges,
-            "label": f"The network unrolled over {T} steps: each x_t feeds h_t through W_x, and "
-                     f"each h_(t-1) feeds h_t through W_h."}
+        edge(left + _BOX_W / 2, x_top, left + _BOX_W / 2, top + h_height + 4, "Wₓ",
+             left + _BOX_W / 2 + 6, x_top - gap / 2 + 4)
+        edge(left - _COLUMN + _BOX_W, top + h_height / 2, left - 4, top + h_height / 2, "Wₕ",
+             left - (_COLUMN - _BOX_W) / 2 - 8, top + h_height / 2 - 6)
+    node("hidden", 20, top, "h₀", np.zeros(H), h_height)
+    for t in range(T):
+        left = 20 + _COLUMN * (t + 1)
+        node("hidden", left, top, f"h{_sub(t + 1)}", states[t], h_height)
+        node("input", left, x_top, f"x{_sub(t + 1)}", X[t], x_height)
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
 
 
 def _sub(n: int) -> str:

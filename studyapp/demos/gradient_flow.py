@@ -6,8 +6,8 @@ rescaled to the spectral radius rho(W_h) the learner sets, and an LSTM and a GRU
 initialisation (the seed's). Each step back multiplies the gradient by the Jacobian
 diag(f'(a_t)) W_h, so for the RNN it shrinks (rho < 1) or can grow (rho > 1) geometrically.
 
-Part two: a few steps of plain gradient descent on that RNN (a linear head reads h_T and
-regresses x_1's first entry, MSE): the global gradient norm before and after
+Part two: a few steps of plain gradient descent on a tanh RNN with the same rho(W_h) (its own
+sizes, the clipping bounds'; a linear head reads h_T and regresses x_1's first entry, MSE): the global gradient norm before and after
 rnncore.clip_grad_norm, each step.
 """
 
@@ -25,17 +25,19 @@ from .display import symbol
 from .errors import InputError
 from .figures import figure
 
-DEFAULTS = {"rho": 1.0, "T": 30, "H": 8, "D": 2, "clip": 1.3, "lr": 0.1, "steps": 8, "seed": 80}
-BATCH = 8                       # sequences per training step
+DEFAULTS = {"rho": 1.0, "T": 30, "H": 8, "D": 2, "seed": 80,
+            "clip": 1.0, "lr": 0.1, "steps": 8, "train_T": 20, "train_H": 8, "batch": 8}
 
 
 @lru_cache(maxsize=64)
 def _draw(seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    T, H, D = (int(bounds.GRADIENT_STEPS.high), int(bounds.GRADIENT_HIDDEN_SIZE.high),
-               int(bounds.GRADIENT_INPUT_SIZE.high))
-    return {"x": rng.normal(0.0, 1.0, size=(T, BATCH, D)),
-            "W_h": rng.normal(0.0, 1.0, size=(H, H))}
+    T, D = int(bounds.GRADIENT_STEPS.max), int(bounds.GRADIENT_INPUT_SIZE.max)
+    H = int(max(bounds.GRADIENT_HIDDEN_SIZE.max, bounds.TRAINING_HIDDEN_SIZE.max))
+    N = int(bounds.TRAINING_BATCH.max)
+    return {"x": rng.normal(0.0, 1.0, size=(T, D)),
+            "W_h": rng.normal(0.0, 1.0, size=(H, H)),
+            "train_x": rng.normal(0.0, 1.0, size=(int(bounds.TRAINING_SEQ_LEN.max), N, D))}
 
 
 def draw(seed: int) -> dict[str, np.ndarray]:
@@ -58,20 +60,20 @@ def _rnn(seed: int, D: int, H: int, rho: float) -> RNN:
     return layer
 
 
-def compute(*, rho: float, T: int, H: int, D: int, clip: float, lr: float, steps: int,
-            seed: int) -> dict:
-    x = _draw(seed)["x"][:T, :, :D]
+def compute(*, rho: float, T: int, H: int, D: int, seed: int, clip: float, lr: float,
+            steps: int, train_T: int, train_H: int, batch: int) -> dict:
+    x = _draw(seed)["x"][:T, None, :D]                          # (T, 1, D): one sequence
     try:
         rnn = _rnn(seed, D, H, rho)
         lstm = LSTM(D, H, dtype=np.float64, seed=seed)
         gru = GRU(D, H, dtype=np.float64, seed=seed)
-        first = x[:, :1, :]
-        norms = {"RNN": hidden_gradient_norms(rnn, first),
-                 "LSTM": hidden_gradient_norms(lstm, first),
-                 "GRU": hidden_gradient_norms(gru, first)}
+        norms = {"RNN": hidden_gradient_norms(rnn, x),
+                 "LSTM": hidden_gradient_norms(lstm, x),
+                 "GRU": hidden_gradient_norms(gru, x)}
         radii = {"RNN": recurrent_spectral_radii(rnn)["h"],
                  "LSTM": recurrent_spectral_radii(lstm), "GRU": recurrent_spectral_radii(gru)}
-        training = _train(seed, x, D, H, rho, clip, lr, steps)
+        train_x = _draw(seed)["train_x"][:train_T, :batch, :D]
+        training = _train(seed, train_x, D, train_H, rho, clip, lr, steps)
     except ValueError as error:
         raise InputError(None, str(error)) from error
     summary = []
@@ -93,7 +95,8 @@ def compute(*, rho: float, T: int, H: int, D: int, clip: float, lr: float, steps
 
 def _train(seed: int, x: np.ndarray, D: int, H: int, rho: float, clip: float, lr: float,
            steps: int) -> list[dict]:
-    """`steps` steps of SGD with clipping by global norm; the norms before and after each."""
+    """`steps` steps of SGD with clipping by global norm; the norms before and after each.
+    x (T, N, D): the training batch."""
     rnn = _rnn(seed, D, H, rho)
     head = Linear(H, 1, dtype=np.float64, seed=seed + 1)
     target = x[0, :, :1]                                            # (B, 1): remember x_1

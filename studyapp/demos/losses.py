@@ -5,14 +5,16 @@ torch.nn.functional; softmax and log_softmax; ctc_alignments and ctc_best_path).
 lists every alignment pi of length T that collapses to the target, with its probability
 prod_t ŷ_t(pi_t); their sum is P(y | x), and -log P(y | x) equals rnncore's ctc_loss (summed, not
 divided by the target length). Class 0 is the blank, written "-" as in the course; the letters are
-classes 1, 2, 3.
+classes 1, 2, ...
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 
 import numpy as np
+from django.utils.safestring import SafeString, mark_safe
 
 from rnncore import cross_entropy, ctc_loss, mse_loss
 from rnncore.activations import softmax
@@ -20,10 +22,11 @@ from rnncore.ctc import ctc_alignments, ctc_best_path
 from rnncore.losses import log_softmax
 
 from . import bounds
+from .display import number_html, values_attr
 from .errors import InputError
 from .figures import figure
 
-ALPHABET = "abc"
+ALPHABET = "abcd"
 BLANK = "-"
 
 DEFAULTS = {
@@ -38,8 +41,8 @@ DEFAULTS = {
 @lru_cache(maxsize=64)
 def _draw(seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    n, Q = int(bounds.MSE_SIZE.high), int(bounds.CROSS_ENTROPY_CLASSES.high)
-    T, C = int(bounds.CTC_STEPS.high), int(bounds.CTC_LABELS.high) + 1
+    n, Q = int(bounds.MSE_SIZE.max), int(bounds.CROSS_ENTROPY_CLASSES.max)
+    T, C = int(bounds.CTC_STEPS.max), int(bounds.CTC_LABELS.max) + 1
     return {"y_hat": np.round(rng.normal(0.0, 1.0, size=n), 1),
             "y_mse": np.round(rng.normal(0.0, 1.0, size=n), 1),
             "s": np.round(rng.normal(0.0, 1.5, size=Q), 1),
@@ -124,7 +127,7 @@ def _cross_entropy(scores: np.ndarray, target_class: int) -> dict:
 
 def _ctc(scores: np.ndarray, target: str) -> dict:
     T, C = scores.shape
-    labels = [ALPHABET.index(ch) + 1 for ch in target]
+    labels = [ALPHABET.index(ch) + 1 for ch in target]          # may be empty: all blanks
     repeats = sum(1 for a, b in zip(labels, labels[1:]) if a == b)
     if len(labels) + repeats > T:
         raise InputError("target", f"“{target}” needs at least {len(labels) + repeats} steps "
@@ -151,6 +154,7 @@ def _ctc(scores: np.ndarray, target: str) -> dict:
     for item in listed:
         item["is_best"] = item["path"] == best
     return {
+        "list_html": _alignment_list(listed),
         "scores": scores, "probabilities": probabilities, "target": target, "T": T,
         "classes": [symbol_name(k) for k in range(C)], "alignments": listed,
         "count": len(listed), "total": total,
@@ -159,3 +163,15 @@ def _ctc(scores: np.ndarray, target: str) -> dict:
         "best_labels": "".join(symbol_name(k) for k in best_labels),
         "best_in_list": any(item["is_best"] for item in listed),
     }
+
+
+def _alignment_list(listed: list[dict]) -> SafeString:
+    """The alignments as list items (up to CTC_MAX_ALIGNMENTS: built here, each number
+    formatted once, rather than looped over in a template)."""
+    items = []
+    for item in listed:
+        best = ' class="is-best"' if item["is_best"] else ""
+        items.append(f'<li{best}><code>{escape(item["path"])}</code> <span data-key="alignment-'
+                     f'{escape(item["path"])}" data-values="{values_attr(item["probability"], 8)}">'
+                     f'{number_html(item["probability"], 8)}</span></li>')
+    return mark_safe("".join(items))

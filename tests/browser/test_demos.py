@@ -103,9 +103,9 @@ def test_activation_functions_point_and_chain(page, live_server, course, console
 def test_losses_ctc_alignments_follow_the_target(page, live_server, course, console_errors):
     page.goto(live_server.url + "/demos/losses/")
     wait_plot(page, "loss-ctc-plot")
-    expect(page.locator(".alignment-table tbody tr:not(.is-total)")).to_have_count(15)
+    expect(page.locator(".alignment-list li")).to_have_count(15)
     page.fill("#id_target", "a")
-    expect(page.locator(".alignment-table tbody tr:not(.is-total)")).to_have_count(10)
+    expect(page.locator(".alignment-list li")).to_have_count(10)
     assert values(page, "ctc_neg_log") == values(page, "ctc_loss")
     page.fill("#id_y_hat-0", "2")
     page.wait_for_function("() => document.getElementById('loss-mse-plot').data[0].y[0] === 2")

@@ -149,15 +149,16 @@ def collapse(path):
 
 
 @pytest.mark.parametrize("T, letters, target", [(4, 2, "ab"), (5, 2, "aa"), (6, 3, "abc"),
-                                                (3, 1, "a"), (6, 2, "bb")])
+                                                (3, 1, "a"), (6, 2, "bb"), (5, 4, "dab"),
+                                                (3, 2, "")])
 def test_ctc_alignments_by_brute_force(client, T, letters, target):
     numbers, values = page(client, "losses", {"T": T, "letters": letters, "target": target,
                                               "seed": 17})
     C = letters + 1
     scores = grid(values, "ctc_s", T, C)
     probabilities = np.array([softmax(row) for row in scores])
-    labels = [" abc".index(ch) for ch in target]
-    names = "-abc"
+    labels = [" abcd".index(ch) for ch in target]
+    names = "-abcd"
     expected = {}
     for path in itertools.product(range(C), repeat=T):       # all C^T paths
         if collapse(path) == labels:
@@ -225,9 +226,10 @@ def _finite_difference_norms(kind, layer, x, eps=1e-6):
 
 @pytest.mark.parametrize("rho", [0.5, 1.0, 1.8])
 def test_gradient_norms_by_finite_differences(client, rho):
-    params = {"rho": rho, "T": 10, "H": 4, "D": 2, "seed": 5, "clip": 1, "lr": 0.1, "steps": 2}
+    params = {"rho": rho, "T": 10, "H": 4, "D": 2, "seed": 5, "clip": 1, "lr": 0.1, "steps": 2,
+              "train_T": 5, "train_H": 2, "batch": 2}
     numbers, _ = page(client, "vanishing-gradients", params)
-    x = gradient_flow._draw(5)["x"][:10, 0, :2]
+    x = gradient_flow._draw(5)["x"][:10, :2]
     layers = {"RNN": gradient_flow._rnn(5, 2, 4, rho),
               "LSTM": gradient_flow.LSTM(2, 4, dtype=np.float64, seed=5),
               "GRU": gradient_flow.GRU(2, 4, dtype=np.float64, seed=5)}
@@ -240,11 +242,11 @@ def test_gradient_norms_by_finite_differences(client, rho):
 
 
 def test_clipping_steps_match_numpy_bptt_and_sgd(client):
-    T, H, D, seed, clip, lr, steps = 12, 5, 2, 9, 0.5, 0.2, 4
+    T, H, D, N, seed, clip, lr, steps = 12, 5, 2, 6, 9, 0.5, 0.2, 4
     numbers, _ = page(client, "vanishing-gradients",
-                      {"rho": 1.4, "T": T, "H": H, "D": D, "seed": seed, "clip": clip, "lr": lr,
-                       "steps": steps})
-    x = gradient_flow._draw(seed)["x"][:T, :, :D]                       # (T, B, D)
+                      {"rho": 1.4, "T": 30, "H": 3, "D": D, "seed": seed, "clip": clip, "lr": lr,
+                       "steps": steps, "train_T": T, "train_H": H, "batch": N})
+    x = gradient_flow._draw(seed)["train_x"][:T, :N, :D]                # (T, N, D)
     rnn = gradient_flow._rnn(seed, D, H, 1.4)
     head = gradient_flow.Linear(H, 1, dtype=np.float64, seed=seed + 1)
     P = {k: v.astype(np.float64).copy() for k, v in rnn.parameters().items()}

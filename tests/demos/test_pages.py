@@ -70,12 +70,14 @@ def _query(params):
     return query
 
 
+# Each demo at its bounds (the largest sizes it offers), and one entry edited.
 EDITS = {
-    "hidden-state": {"D": 3, "H": 1, "Q": 3, "nonlinearity": "relu", "W_x-0-2": "2"},
-    "forward-propagation": {"T": 10, "D": 4, "H": 6, "X-9-3": "-2"},
-    "activation-functions": {"a": "-4.5", "w_h": "2.5", "T": 200, "K": 6},
-    "losses": {"n": 8, "Q": 6, "y": 6, "T": 6, "letters": 3, "target": "abc"},
-    "vanishing-gradients": {"rho": 3, "T": 40, "H": 16, "D": 4, "steps": 12},
+    "hidden-state": {"D": 4, "H": 4, "Q": 4, "nonlinearity": "relu", "W_x-0-2": "2"},
+    "forward-propagation": {"T": 20, "D": 4, "H": 8, "X-19-3": "-2"},
+    "activation-functions": {"a": "-4.5", "w_h": "2.5", "T": 100, "K": 10, "span": 20},
+    "losses": {"n": 8, "Q": 8, "y": 8, "T": 8, "letters": 4, "target": "abc"},
+    "vanishing-gradients": {"rho": 3, "T": 60, "H": 16, "D": 8, "steps": 10, "train_T": 30,
+                            "train_H": 16, "batch": 16},
 }
 
 
@@ -200,7 +202,7 @@ def test_ctc_target_longer_than_the_steps_allow_is_a_field_error(client):
 
 def test_ctc_bounds_keep_the_list_on_a_page():
     from rnncore.ctc import ctc_alignments
-    T = int(bounds.CTC_STEPS.high)
+    T = int(bounds.CTC_STEPS.max)
     most = max(len(ctc_alignments(list(target), T)) for target in
                ([1], [1, 2], [1, 2, 3], [1, 1], [1, 2, 1], [1, 1, 1]))
     assert most <= bounds.CTC_MAX_ALIGNMENTS

@@ -1,6 +1,6 @@
 # make run   - set up everything and serve the site at http://127.0.0.1:8000/
 # make test  - set up everything (Chromium too, when root) and run the whole test suite
-# make bench - engine benchmarks (rnncore vs PyTorch where available)
+# make bench - engine benchmarks (rnncore vs PyTorch where available) and demo request times
 
 VENV   := .venv
 PY     := $(VENV)/bin/python

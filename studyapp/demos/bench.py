@@ -33,7 +33,7 @@ AT_BOUNDS = {
 
 def _setup():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studyapp.settings")
-    os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
+    os.environ["DATABASE_URL"] = "sqlite://:memory:"      # never the site's own database
     import django
     from django.conf import settings
 

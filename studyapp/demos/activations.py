@@ -21,7 +21,7 @@ from .display import symbol
 from .errors import InputError
 from .figures import figure
 
-DEFAULTS = {"a": 2.0, "span": 6.0, "threshold": 0.05, "w_h": 1.0, "T": 30, "K": 3, "seed": 60,
+DEFAULTS = {"a": 2.0, "span": 6.0, "threshold": 0.05, "w_h": 1.0, "T": 30, "Q": 3, "seed": 60,
             "s": [2.0, 1.0, 0.1]}
 
 # name -> (LaTeX of f, LaTeX of f', the function, its derivative from the output)
@@ -68,7 +68,7 @@ def saturation_edge(name: str, threshold: float) -> float | None:
     return high
 
 
-def compute(*, a: float, span: float, threshold: float, w_h: float, T: int, K: int, seed: int,
+def compute(*, a: float, span: float, threshold: float, w_h: float, T: int, Q: int, seed: int,
             s: np.ndarray) -> dict:
     grid = np.linspace(-span, span, bounds.ACTIVATION_POINTS)
     rows, curves, slopes = [], [], []
@@ -90,7 +90,7 @@ def compute(*, a: float, span: float, threshold: float, w_h: float, T: int, K: i
     chains = {row["name"]: np.abs(np.cumprod(np.full(T, row["factor"]))) for row in rows}
     try:
         prediction = softmax(s)
-        jacobian = softmax_backward(np.eye(K), np.tile(prediction, (K, 1)))   # row i: dŷ_i/ds
+        jacobian = softmax_backward(np.eye(Q), np.tile(prediction, (Q, 1)))   # row i: dŷ_i/ds
     except ValueError as error:
         raise InputError("s", str(error)) from error
     return {

@@ -24,8 +24,8 @@ BUDGET_MS = 50.0
 AT_BOUNDS = {
     "hidden-state": {"D": "max", "H": "max", "Q": "max"},
     "forward-propagation": {"D": "max", "H": "max", "T": "max"},
-    "activation-functions": {"T": "max", "K": "max", "span": "max"},
-    "losses": {"n": "max", "Q": "max", "T": "max", "letters": "max", "target": "abc"},
+    "activation-functions": {"T": "max", "Q": "max", "span": "max"},
+    "losses": {"mse_Q": "max", "Q": "max", "T": "max", "letters": "max", "target": "abc"},
     "vanishing-gradients": {"T": "max", "H": "max", "D": "max", "rho": "max", "steps": "max",
                             "train_T": "max", "train_H": "max", "batch": "max"},
 }

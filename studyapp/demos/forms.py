@@ -310,10 +310,10 @@ class ActivationsForm(DemoForm):
     threshold = real_field("Saturated where f′(a) below", bounds.SATURATION_THRESHOLD)
     w_h = real_field("Recurrent weight wₕ", bounds.CHAIN_WEIGHT)
     T = int_field("Steps T", bounds.CHAIN_LENGTH)
-    K = size_field("Scores K", bounds.SOFTMAX_SIZE)
+    Q = size_field("Scores Q", bounds.SOFTMAX_SIZE)
     seed = seed_field()
 
-    grids = (Grid("s", "s", "s", "K", low=bounds.LOSS_ENTRY.min, high=bounds.LOSS_ENTRY.max),)
+    grids = (Grid("s", "s", "s", "Q", low=bounds.LOSS_ENTRY.min, high=bounds.LOSS_ENTRY.max),)
     draw = staticmethod(activations.draw)
     defaults = activations.DEFAULTS
 
@@ -322,7 +322,7 @@ _LOSS_ENTRY = {"low": bounds.LOSS_ENTRY.min, "high": bounds.LOSS_ENTRY.max}
 
 
 class LossesForm(DemoForm):
-    n = size_field("Outputs n", bounds.MSE_SIZE)
+    mse_Q = size_field("Output features Q", bounds.MSE_SIZE)
     Q = size_field("Classes Q", bounds.CROSS_ENTROPY_CLASSES)
     y = forms.TypedChoiceField(
         label="Target class y", coerce=int,
@@ -340,8 +340,8 @@ class LossesForm(DemoForm):
     seed = seed_field()
 
     grids = (
-        Grid("y_hat", "ŷ (prediction)", r"\hat{y}", "n", **_LOSS_ENTRY),
-        Grid("y_mse", "y (target)", "y", "n", **_LOSS_ENTRY),
+        Grid("y_hat", "ŷ (prediction)", r"\hat{y}", "mse_Q", **_LOSS_ENTRY),
+        Grid("y_mse", "y (target)", "y", "mse_Q", **_LOSS_ENTRY),
         Grid("s", "s (scores)", "s", "Q", **_LOSS_ENTRY),
         Grid("ctc_s", "s_t (scores, one row per step)", "s_t", "T", "letters+1", **_LOSS_ENTRY),
     )
@@ -378,7 +378,7 @@ class GradientFlowForm(DemoForm):
     T = int_field("Steps T", bounds.GRADIENT_STEPS)
     H = int_field("Hidden size H", bounds.GRADIENT_HIDDEN_SIZE)
     D = int_field("Input size D", bounds.GRADIENT_INPUT_SIZE)
-    clip = real_field("Clip the gradient norm at c", bounds.CLIP_NORM)
+    clip = real_field("Clip the gradient norm at m", bounds.CLIP_NORM)
     lr = real_field("Learning rate", bounds.LEARNING_RATE)
     steps = int_field("Training steps", bounds.TRAINING_STEPS)
     train_T = int_field("Training sequence length", bounds.TRAINING_SEQ_LEN)

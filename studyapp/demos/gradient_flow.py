@@ -141,4 +141,4 @@ def _clipping_figure(rows: list[dict], clip: float) -> dict:
         shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": clip, "y1": clip,
                  "line": {"color": "#b3261e", "dash": "dash", "width": 1}}],
         xaxis={"title": {"text": "training step"}, "dtick": 1},
-        yaxis={"title": {"text": "‖g‖"}, "rangemode": "tozero"})
+        yaxis={"title": {"text": "‖∇𝓛‖"}, "rangemode": "tozero"})

@@ -30,7 +30,7 @@ ALPHABET = "abcd"
 BLANK = "-"
 
 DEFAULTS = {
-    "n": 3, "Q": 3, "y": 1, "T": 4, "letters": 2, "target": "ab", "seed": 70,
+    "mse_Q": 3, "Q": 3, "y": 1, "T": 4, "letters": 2, "target": "ab", "seed": 70,
     "y_hat": [0.5, 1.8, -0.3], "y_mse": [0.0, 2.0, 0.0],
     "s": [2.0, 1.0, 0.1],
     # scores of (blank, a, b) at each of the four steps
@@ -58,7 +58,7 @@ def symbol_name(k: int) -> str:
     return BLANK if k == 0 else ALPHABET[k - 1]
 
 
-def compute(*, n: int, Q: int, y: int, T: int, letters: int, target: str, seed: int,
+def compute(*, mse_Q: int, Q: int, y: int, T: int, letters: int, target: str, seed: int,
             y_hat: np.ndarray, y_mse: np.ndarray, s: np.ndarray, ctc_s: np.ndarray) -> dict:
     mse, ce, ctc = _mse(y_hat, y_mse), _cross_entropy(s, y), _ctc(ctc_s, target)
     return {"mse": mse, "ce": ce, "ctc": ctc,
@@ -104,9 +104,10 @@ def _ctc_figure(ctc: dict) -> dict:
 
 def _mse(prediction: np.ndarray, target: np.ndarray) -> dict:
     try:
-        mean, gradient = mse_loss(prediction, target)                      # reduction 'mean'
+        # the course's loss is the sum (its gradient 2 (ŷ_j - y_j)); rnncore's default the mean
+        total, gradient = mse_loss(prediction, target, reduction="sum")
+        mean, _ = mse_loss(prediction, target)
         per_entry, _ = mse_loss(prediction, target, reduction="none")
-        total, _ = mse_loss(prediction, target, reduction="sum")
     except ValueError as error:
         raise InputError("y_hat", str(error)) from error
     return {"prediction": prediction, "target": target, "per_entry": np.asarray(per_entry),

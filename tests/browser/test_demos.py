@@ -125,3 +125,31 @@ def test_gradient_flow_slider_and_clipping(page, live_server, course, console_er
     expect(page.locator("[data-key^='train-']")).to_have_count(3)
     page.wait_for_function("() => document.getElementById('grad-clipping-plot').data[0].x.length === 3")
     assert console_errors == []
+
+
+def test_without_javascript_the_form_submits_and_shows_the_same_numbers(browser, live_server, course):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/demos/hidden-state/")
+    page.fill("#id_W_x-0-0", "0.2")
+    page.get_by_role("button", name="Recompute").click()
+    page.wait_for_load_state()
+    assert values(page, "a_1") == [0.7, 1.2]
+    assert query(page)["W_x-0-0"] == ["0.2"]
+    page.get_by_role("button", name="Resample").click()          # a redirect to a new seed
+    page.wait_for_load_state()
+    assert set(query(page)) == {"D", "H", "Q", "nonlinearity", "seed"}
+    context.close()
+
+
+def test_demo_pages_keep_the_front_end_rules(page, live_server, course, console_errors):
+    page.goto(live_server.url + "/topics/hidden-state/")
+    page.get_by_role("link", name="Hidden state, step by step").click()
+    expect(page.locator("h1")).to_have_text("Hidden state, step by step")
+    page.wait_for_load_state("load")
+    for slug in ("hidden-state", "forward-propagation", "activation-functions", "losses",
+                 "vanishing-gradients"):
+        page.goto(f"{live_server.url}/demos/{slug}/")
+        assert page.evaluate("htmx.config.allowEval") is False
+        assert page.evaluate("[...document.scripts].filter(s => !s.src).length") == 0
+    assert console_errors == []

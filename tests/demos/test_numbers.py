@@ -94,7 +94,7 @@ def sigmoid(a):
 def test_activations_values_derivatives_saturation_and_chain(client, a, w_h, T, threshold):
     numbers, _ = page(client, "activation-functions",
                       {"a": a, "w_h": w_h, "T": T, "threshold": threshold, "span": 6,
-                       "K": 3, "seed": 1, "s-0": 2, "s-1": 1, "s-2": 0.1})
+                       "Q": 3, "seed": 1, "s-0": 2, "s-1": 1, "s-2": 0.1})
     expected = {
         "sigmoid": (sigmoid(a), sigmoid(a) * (1 - sigmoid(a))),
         "tanh": (math.tanh(a), 1 - math.tanh(a) ** 2),
@@ -113,7 +113,7 @@ def test_activations_values_derivatives_saturation_and_chain(client, a, w_h, T, 
 
 def test_softmax_and_its_jacobian(client):
     s = np.array([3.0, -1.0, 0.5, 0.0])
-    params = {"K": 4, "seed": 3, **{f"s-{j}": v for j, v in enumerate(s)}}
+    params = {"Q": 4, "seed": 3, **{f"s-{j}": v for j, v in enumerate(s)}}
     numbers, _ = page(client, "activation-functions", params)
     p = softmax(s)
     jacobian = np.diag(p) - np.outer(p, p)
@@ -126,12 +126,12 @@ def test_softmax_and_its_jacobian(client):
 
 def test_mse_and_cross_entropy(client):
     numbers, values = page(client, "losses")
-    n, Q, y = int(values["n"]), int(values["Q"]), int(values["y"])
+    n, Q, y = int(values["mse_Q"]), int(values["Q"]), int(values["y"])
     prediction, target = grid(values, "y_hat", n), grid(values, "y_mse", n)
     close(numbers["mse_per_entry"], (prediction - target) ** 2)
     close(numbers["mse_sum"], np.sum((prediction - target) ** 2))
     close(numbers["mse_mean"], np.mean((prediction - target) ** 2))
-    close(numbers["mse_gradient"], 2 * (prediction - target) / n)
+    close(numbers["mse_gradient"], 2 * (prediction - target))          # of the sum
     s = grid(values, "s", Q)
     p = softmax(s)
     close(numbers["ce_prediction"], p)

@@ -74,8 +74,8 @@ def _query(params):
 EDITS = {
     "hidden-state": {"D": 4, "H": 4, "Q": 4, "nonlinearity": "relu", "W_x-0-2": "2"},
     "forward-propagation": {"T": 20, "D": 4, "H": 8, "X-19-3": "-2"},
-    "activation-functions": {"a": "-4.5", "w_h": "2.5", "T": 100, "K": 10, "span": 20},
-    "losses": {"n": 8, "Q": 8, "y": 8, "T": 8, "letters": 4, "target": "abc"},
+    "activation-functions": {"a": "-4.5", "w_h": "2.5", "T": 100, "Q": 10, "span": 20},
+    "losses": {"mse_Q": 8, "Q": 8, "y": 8, "T": 8, "letters": 4, "target": "abc"},
     "vanishing-gradients": {"rho": 3, "T": 60, "H": 16, "D": 8, "steps": 10, "train_T": 30,
                             "train_H": 16, "batch": 16},
 }

@@ -3,7 +3,8 @@
 `/demos/` lists it; each topic page lists its demos through `{% topic_demos topic %}`
 (templatetags/demo_tags.py), so the course app never imports this one. A demo is a module of
 its own (its computation, the only code that calls rnncore), a form in forms.py, and a
-template `templates/demos/<module>.html` with the partials `controls` and `output`.
+template `templates/demos/<module>.html` with the partial `output` (and `controls` where the
+form's fields need a layout of their own; otherwise demo_detail.html lays them out).
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ class Demo:
 
     @property
     def template(self) -> str:
+        """templates/demos/<module>.html: the partial `output` (and `controls`, if its own)."""
         return f"demos/{self.module.__name__.rsplit('.', 1)[-1]}.html"
+
+    @property
+    def controls_template(self) -> str:
+        return (f"{self.template}#controls" if self.form_class.own_controls
+                else "demos/demo_detail.html#controls")
 
     def get_absolute_url(self) -> str:
         return reverse("demos:demo", args=[self.slug])

@@ -117,6 +117,10 @@ class DemoForm(forms.Form):
     grids: tuple[Grid, ...] = ()
     draw: Callable[[int], dict[str, np.ndarray]]
     defaults: dict
+    # (title, note) of the grids given as they are and of the `chosen` ones, when they differ
+    source_group: tuple[str, str] = ("", "")
+    chosen_group: tuple[str, str] = ("Chosen for this demo", "")
+    own_controls = False          # True: the demo's template lays out its controls itself
 
     # ---- building -----------------------------------------------------------------------------
     @classmethod
@@ -247,6 +251,17 @@ class DemoForm(forms.Form):
         """(grid, rows, errors) for each grid, in order."""
         return [(grid, self.grid_rows(grid), self.errors.get(grid.name)) for grid in self.grids]
 
+    def grid_groups(self) -> list[dict]:
+        """The grids in display groups: those given as they are, then the chosen ones."""
+        items = self.grid_items()
+        groups = []
+        for (title, note), chosen in ((self.source_group, False), (self.chosen_group, True)):
+            members = [item for item in items if item[0].chosen == chosen]
+            if members:
+                groups.append({"title": title if any(g.chosen for g in self.grids) else "",
+                               "note": note, "items": members})
+        return groups
+
     def error_slots(self) -> list[tuple[str, list]]:
         """(element id, errors) for every field and grid: the htmx response refreshes them all."""
         slots = [(f"{self[name].auto_id}-errors", self.errors.get(name, []))
@@ -272,6 +287,8 @@ class HiddenStateForm(DemoForm):
     nonlinearity = choice_field("Activation f", NONLINEARITY_CHOICES)
     seed = seed_field()
 
+    source_group = ("The worked example of topic 030", "")
+    chosen_group = ("Chosen for this demo", "the source gives no output layer and no second input")
     grids = (
         Grid("W_x", "W_x", "W_x", "H", "D"),
         Grid("x_1", "x_1", "x_1", "D"),
@@ -287,9 +304,9 @@ class HiddenStateForm(DemoForm):
 
 
 class ForwardPassForm(DemoForm):
+    T = size_field("Sequence length T", bounds.SEQUENCE_LENGTH)
     D = size_field("Input size D", bounds.SEQUENCE_INPUT_SIZE)
     H = size_field("Hidden size H", bounds.SEQUENCE_HIDDEN_SIZE)
-    T = size_field("Sequence length T", bounds.SEQUENCE_LENGTH)
     nonlinearity = choice_field("Activation f", NONLINEARITY_CHOICES)
     seed = seed_field()
 
@@ -339,6 +356,7 @@ class LossesForm(DemoForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     seed = seed_field()
 
+    own_controls = True           # three examples, each with its own fields
     grids = (
         Grid("y_hat", "ŷ (prediction)", r"\hat{y}", "mse_Q", **_LOSS_ENTRY),
         Grid("y_mse", "y (target)", "y", "mse_Q", **_LOSS_ENTRY),
@@ -378,13 +396,13 @@ class GradientFlowForm(DemoForm):
     T = int_field("Steps T", bounds.GRADIENT_STEPS)
     H = int_field("Hidden size H", bounds.GRADIENT_HIDDEN_SIZE)
     D = int_field("Input size D", bounds.GRADIENT_INPUT_SIZE)
+    seed = seed_field("Draws the inputs and the layers' weights; Resample draws a new one.")
     clip = real_field("Clip the gradient norm at m", bounds.CLIP_NORM)
     lr = real_field("Learning rate", bounds.LEARNING_RATE)
     steps = int_field("Training steps", bounds.TRAINING_STEPS)
     train_T = int_field("Training sequence length", bounds.TRAINING_SEQ_LEN)
     train_H = int_field("Training hidden size", bounds.TRAINING_HIDDEN_SIZE)
     batch = int_field("Batch size N", bounds.TRAINING_BATCH)
-    seed = seed_field("Draws the inputs and the layers' weights; Resample draws a new one.")
 
     draw = staticmethod(gradient_flow.draw)
     defaults = gradient_flow.DEFAULTS

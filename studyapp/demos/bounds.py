@@ -14,7 +14,7 @@ demo recompute gets, or the page must stay readable, `_narrow` caps a bound and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 try:  # the engine's table, once it exists on main
     from rnncore.product_bounds import DEMOS as _ENGINE_DEMOS
@@ -30,6 +30,7 @@ class Bound:
     max: int | float
     default: int | float
     help: str = ""
+    source: tuple[str, str] | None = field(default=None, compare=False)   # (group, name) in ENGINE
 
 
 _MAX_SEED = 2**32 - 1
@@ -90,13 +91,14 @@ FROM_ENGINE = _ENGINE_DEMOS is not None
 
 def _engine(group: str, name: str) -> Bound:
     bound = ENGINE[group][name]
-    return Bound(bound.min, bound.max, bound.default, bound.help)
+    return Bound(bound.min, bound.max, bound.default, bound.help, source=(group, name))
 
 
 def _narrow(bound: Bound, high, why: str) -> Bound:
     """The bound capped at `high` for this page (never above what the engine affords)."""
     high = min(bound.max, high)
-    return Bound(bound.min, high, min(bound.default, high), f"{bound.help} (page: {why})")
+    return Bound(bound.min, high, min(bound.default, high), f"{bound.help} (page: {why})",
+                 source=bound.source)
 
 
 def _page(low, high, default, help_text: str) -> Bound:
@@ -135,7 +137,7 @@ LOSS_ENTRY = _engine("losses", "entry")
 CTC_STEPS = _engine("ctc", "n_steps")
 _classes = _engine("ctc", "classes")
 CTC_LABELS = Bound(_classes.min - 1, _classes.max - 1, _classes.default - 1,
-                   "letters besides the blank")
+                   "letters besides the blank (the engine's classes less the blank)")
 CTC_TARGET_LENGTH = _engine("ctc", "target_length")
 CTC_MAX_ALIGNMENTS = _engine("ctc", "max_alignments").max
 

@@ -1,6 +1,6 @@
 # make run   - set up everything and serve the site at http://127.0.0.1:8000/
 # make test  - set up everything (Chromium too, when root) and run the whole test suite
-# make bench - engine benchmarks (rnncore vs PyTorch where available) and demo request times
+# make bench - engine benchmarks (rnncore vs PyTorch where available)
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -58,9 +58,10 @@ TORCH_WHEELS ?= $(or $(PIP_FIND_LINKS),/opt/wheels)
 # Unset the OpenBLAS overrides for the benchmark only (NOTES.md); never in tests or CI.
 bench: $(VENV)/.installed-run
 	-@$(MAKE) --no-print-directory .bench-torch/bin/python
+	# the demo pages: a recompute, view and render, per demo (studyapp/demos/bench.py)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE DJANGO_SETTINGS_MODULE=studyapp.settings $(PY) -m studyapp.demos.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE DJANGO_SETTINGS_MODULE=studyapp.settings $(PY) -m studyapp.demos.bench
 
 # The course's long-range claims, trained out (a minute or two).
 claims: $(VENV)/.installed-run

@@ -58,7 +58,7 @@ TORCH_WHEELS ?= $(or $(PIP_FIND_LINKS),/opt/wheels)
 # Unset the OpenBLAS overrides for the benchmark only (NOTES.md); never in tests or CI.
 bench: $(VENV)/.installed-run
 	-@$(MAKE) --no-print-directory .bench-torch/bin/python
-	# the demo pages: a recompute, view and render, per demo (studyapp/demos/bench.py)
+# (first: the demo pages, a recompute with its view and render, per demo: studyapp/demos/bench.py)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE DJANGO_SETTINGS_MODULE=studyapp.settings $(PY) -m studyapp.demos.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training

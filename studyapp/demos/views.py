@@ -8,8 +8,9 @@ value is a 400 with the message beside its field, never a 500.
 
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
-from django_htmx.http import replace_url
+from django_htmx.http import push_url
 
 from studyapp.course.models import Topic
 from studyapp.web import HtmxHttpRequest, render_page
@@ -50,9 +51,13 @@ def demo_detail(request: HtmxHttpRequest, demo_slug: str):
     if result is None:
         status = 400
     whole = new_url is not None or (request.htmx and request.htmx.target == DEMO_TARGET)
+    # Back to a page htmx has no snapshot of asks for it with htmx headers: the whole page.
+    page = not request.htmx or request.htmx.history_restore_request
     topic = Topic.objects.live().filter(slug=demo.topics[0]).first()
     response = render_page(request, "demos/demo_detail.html", {
         "demo": demo, "form": form, "result": result, "topic": topic,
-        "out_of_band": bool(request.htmx) and not whole,
-    }, partial=DEMO_TARGET if whole else "results", status=status)
-    return replace_url(response, new_url) if new_url else response
+        "out_of_band": not page and not whole,
+    }, partial=None if page else (DEMO_TARGET if whole else "results"), status=status)
+    patch_vary_headers(response, ("HX-Request",))      # the same URL is a page or a fragment
+    # Resample is a step of its own in the history; typing replaces the current entry.
+    return push_url(response, new_url) if new_url else response

@@ -132,7 +132,16 @@ def test_resample_draws_a_new_seed_and_redraws_every_entry(client):
                                                             "HX-Target": "demo-results"})
     assert htmx.status_code == 200
     assert htmx.content.decode().lstrip().startswith('<div id="demo"')   # controls redrawn too
-    assert "seed=" in htmx["HX-Replace-Url"]
+    assert "seed=" in htmx["HX-Push-Url"]
+
+
+def test_a_history_restore_gets_the_whole_page(client):
+    response = client.get(url("hidden-state"), headers={"HX-Request": "true",
+                                                        "HX-History-Restore-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" in response.content.decode()
+    assert response["Vary"] == "HX-Request"
+    assert client.get(url("hidden-state"))["Vary"] == "HX-Request"
 
 
 def test_unknown_demo_is_a_404(client):

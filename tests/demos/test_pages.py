@@ -140,8 +140,8 @@ def test_a_history_restore_gets_the_whole_page(client):
                                                         "HX-History-Restore-Request": "true"})
     assert response.status_code == 200
     assert "<html" in response.content.decode()
-    assert response["Vary"] == "HX-Request"
-    assert client.get(url("hidden-state"))["Vary"] == "HX-Request"
+    assert "HX-Request" in response["Vary"]
+    assert "HX-Request" in client.get(url("hidden-state"))["Vary"]
 
 
 def test_unknown_demo_is_a_404(client):

@@ -46,6 +46,16 @@ class Grid:
     def key(self, i: int, j: int | None = None) -> str:
         return f"{self.name}-{i}" if j is None else f"{self.name}-{i}-{j}"
 
+    @property
+    def size_fields(self) -> list[str]:
+        """The form fields its shape depends on ('letters+1' depends on 'letters')."""
+        return [spec.split("+")[0] for spec in (self.rows, self.cols) if isinstance(spec, str)]
+
+
+def entry_text(value: float) -> str:
+    """A number as an input holds it: short, ASCII and parseable (0.1, -0.5, 1e-09)."""
+    return format(float(value), ".10g")
+
 
 def parse_number(text: str) -> float:
     """A number as a learner types it: '0.5', '-1', '−1' (a typographic minus), '1e-3', ',5'."""
@@ -56,12 +66,12 @@ def parse_number(text: str) -> float:
     return value
 
 
-def _range_text(low, high) -> str:
+def _range_text(low, high, start: str = "from ") -> str:
     def text(value):
         if float(value).is_integer() and abs(value) >= 1e5:
             return str(int(value))
         return number(value).replace("\u2212", "-")
-    return f"from {text(low)} to {text(high)}"
+    return f"{start}{text(low)} to {text(high)}"
 
 
 def size_field(label: str, rng: bounds.Bound, help_text: str = "") -> forms.TypedChoiceField:
@@ -135,7 +145,7 @@ class DemoForm(forms.Form):
                 continue
             array = np.asarray(value, dtype=np.float64)
             for index, entry in np.ndenumerate(array):
-                query[grid.key(*index)] = number(entry).replace("\u2212", "-")
+                query[grid.key(*index)] = entry_text(entry)
         return query
 
     @classmethod
@@ -203,7 +213,7 @@ class DemoForm(forms.Form):
                 continue
             if not grid.low <= value <= grid.high:
                 problems.append(f"{where}: {raw[:20]} is outside the range "
-                                f"{_range_text(grid.low, grid.high)[5:]}.")
+                                f"{_range_text(grid.low, grid.high, start='')}.")
                 continue
             values[index] = value
         if problems:
@@ -220,12 +230,12 @@ class DemoForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        sizes_ok = all(name not in self._errors for name in self.base_fields)
-        if sizes_ok:
-            for grid in self.grids:
-                value = self._clean_grid(grid)
-                if value is not None:
-                    cleaned[grid.name] = value
+        for grid in self.grids:
+            if any(name in self._errors for name in grid.size_fields):
+                continue                 # no shape to read it in: its size's message says why
+            value = self._clean_grid(grid)
+            if value is not None:
+                cleaned[grid.name] = value
         return cleaned
 
     def grid_rows(self, grid: Grid) -> list[list[dict]]:
@@ -241,7 +251,7 @@ class DemoForm(forms.Form):
                 key = grid.key(*index)
                 raw = self.data.get(key)
                 if raw is None:
-                    raw = number(drawn[index]).replace("\u2212", "-")
+                    raw = entry_text(drawn[index])
                 row.append({"name": key, "value": raw, "label": self._where(grid, index),
                             "invalid": invalid and not _parses(raw, grid)})
             rows.append(row)

@@ -54,22 +54,24 @@ def _f(nonlinearity: str) -> str:
 
 
 def _step(t: int, trace, f: str) -> list[dict]:
-    """One step's intermediates as rows: what it is, the formula, the numbers."""
-    s = t - 1
-    x, W_x = trace.inputs["x"], trace.inputs["W_x"]
-    h_prev, W_h, b = trace.inputs["h_prev"], trace.inputs["W_h"], trace.inputs["b"]
-    return [
-        {"key": f"Wx_x_{t}", "note": "input term", "value": trace["Wx_x"],
-         "math": equation(f"W_x x_{{{t}}}", W_x, x, trace["Wx_x"], products=(0,))},
-        {"key": f"Wh_h_{t}", "note": "recurrent term", "value": trace["Wh_h"],
-         "math": equation(f"W_h h_{{{s}}}", W_h, h_prev, trace["Wh_h"], products=(0,))},
-        {"key": f"a_{t}", "note": "pre-activation (the sum)", "value": trace["a"],
-         "math": equation(f"a_{{{t}}} = W_x x_{{{t}}} + W_h h_{{{s}}} + b",
-                          trace["Wx_x"], trace["Wh_h"], b, trace["a"], sums=(0, 1))},
-        {"key": f"h_{t}", "note": "activation: the new hidden state", "value": trace["h"],
-         "math": equation(f"h_{{{t}}} = {f}(a_{{{t}}})", trace["a"], trace["h"],
-                          applied={0: f})},
-    ]
+    """One step's intermediates as rows, in the trace's order, with its notes and symbols: what
+    it is, the formula with the numbers, the result. The pre-activation is named a_t (the
+    course's notation) and the activation written as f(a_t) once a_t has been shown."""
+    inputs = trace.inputs
+    entry = {e.key: e for e in trace.entries}
+    operands = {
+        "Wx_x": ((inputs["W_x"], inputs["x"]), {"products": (0,)}, entry["Wx_x"].symbol),
+        "Wh_h": ((inputs["W_h"], inputs["h_prev"]), {"products": (0,)}, entry["Wh_h"].symbol),
+        "a": ((trace["Wx_x"], trace["Wh_h"], inputs["b"]), {"sums": (0, 1)},
+              f"a_{{{t}}} = {entry['a'].symbol}"),
+        "h": ((trace["a"],), {"applied": {0: f}}, f"h_{{{t}}} = {f}(a_{{{t}}})"),
+    }
+    rows = []
+    for key, (values, layout, latex) in operands.items():
+        rows.append({"key": f"{key}_{t}",
+                     "note": entry[key].note, "value": entry[key].value,
+                     "math": equation(latex, *values, entry[key].value, **layout)})
+    return rows
 
 
 def _output(t: int, h: np.ndarray, W_y: np.ndarray, b_y: np.ndarray) -> tuple[list[dict], np.ndarray]:

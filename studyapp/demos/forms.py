@@ -222,6 +222,14 @@ class DemoForm(forms.Form):
             return None
         return values
 
+    def add_error(self, field, error):
+        """As Django's, and for a grid's name too (the engine's message beside that grid)."""
+        if field in {grid.name for grid in self.grids}:
+            self._errors.setdefault(field, self.error_class()).append(str(error))
+            self.cleaned_data.pop(field, None)
+            return
+        super().add_error(field, error)
+
     @staticmethod
     def _where(grid: Grid, index) -> str:
         if grid.is_vector:

@@ -53,7 +53,7 @@ def demo_detail(request: HtmxHttpRequest, demo_slug: str):
     whole = new_url is not None or (request.htmx and request.htmx.target == DEMO_TARGET)
     # Back to a page htmx has no snapshot of asks for it with htmx headers: the whole page.
     page = not request.htmx or request.htmx.history_restore_request
-    topic = Topic.objects.live().filter(slug=demo.topics[0]).first()
+    topic = Topic.objects.live().filter(slug=demo.topics[0]).first() if page else None
     response = render_page(request, "demos/demo_detail.html", {
         "demo": demo, "form": form, "result": result, "topic": topic,
         "out_of_band": not page and not whole,

@@ -241,3 +241,18 @@ def test_resampled_forms_stay_in_bounds():
 
 def test_forms_share_the_base_class():
     assert all(issubclass(demo.form_class, DemoForm) for demo in catalogue.DEMOS)
+
+
+def test_an_engine_error_about_a_grid_lands_beside_that_grid(client, monkeypatch):
+    from studyapp.demos import activations
+    from studyapp.demos.errors import InputError
+
+    def refuse(**params):
+        raise InputError("s", "s: the engine refused these scores")
+
+    monkeypatch.setattr(activations, "compute", refuse)
+    response = client.get(url("activation-functions"), headers=HTMX)
+    assert response.status_code == 400
+    assert 'id="id_s-errors" hx-swap-oob="true">s: the engine refused' in response.content.decode()
+    page = client.get(url("activation-functions"))
+    assert page.status_code == 400 and "the engine refused" in page.content.decode()

@@ -19,7 +19,7 @@ from rnncore.activations import (relu, relu_derivative, sigmoid, sigmoid_derivat
 from . import bounds
 from .display import symbol
 from .errors import InputError
-from .figures import figure
+from .figures import LOG_AXIS, figure
 
 DEFAULTS = {"a": 2.0, "span": 6.0, "threshold": 0.05, "w_h": 1.0, "T": 30, "Q": 3, "seed": 60,
             "s": [2.0, 1.0, 0.1]}
@@ -131,8 +131,7 @@ def _chain(chains: dict, T: int) -> dict:
               for name, values in chains.items()]
     return figure(traces, title={"text": "The gradient after k steps back", "x": 0},
                   xaxis={"title": {"text": "steps back k"}},
-                  yaxis={"title": {"text": "|(w_h f′(a))^k|"}, "type": "log",
-                         "exponentformat": "power"})
+                  yaxis={"title": {"text": "|(w_h f′(a))^k|"}, **LOG_AXIS})
 
 
 def _softmax(s: np.ndarray, prediction: np.ndarray) -> dict:

@@ -54,7 +54,7 @@ class Grid:
 
 def entry_text(value: float) -> str:
     """A number as an input holds it: short, ASCII and parseable (0.1, -0.5, 1e-09)."""
-    return format(float(value), ".10g")
+    return format(float(value) + 0.0, ".10g")          # + 0.0: never "-0"
 
 
 def parse_number(text: str) -> float:

@@ -23,7 +23,7 @@ from rnncore.analysis import hidden_gradient_norms, recurrent_spectral_radii, sp
 from . import bounds
 from .display import symbol
 from .errors import InputError
-from .figures import figure
+from .figures import LOG_AXIS, figure
 
 DEFAULTS = {"rho": 1.0, "T": 30, "H": 8, "D": 2, "seed": 80,
             "clip": 1.0, "lr": 0.1, "steps": 8, "train_T": 20, "train_H": 8, "batch": 8}
@@ -126,8 +126,7 @@ def _norms_figure(norms: dict, T: int, rho: float) -> dict:
               for name, values in norms.items()]
     return figure(traces, title={"text": "‖∂𝓛/∂h_t‖, the loss at the last step", "x": 0},
                   xaxis={"title": {"text": "step t"}},
-                  yaxis={"title": {"text": "gradient norm"}, "type": "log",
-                         "exponentformat": "power"})
+                  yaxis={"title": {"text": "gradient norm"}, **LOG_AXIS})
 
 
 def _clipping_figure(rows: list[dict], clip: float) -> dict:

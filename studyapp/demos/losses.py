@@ -24,7 +24,7 @@ from rnncore.losses import log_softmax
 from . import bounds
 from .display import number_html, values_attr
 from .errors import InputError
-from .figures import figure
+from .figures import cell_grid, figure
 
 ALPHABET = "abcd"
 BLANK = "-"
@@ -90,13 +90,11 @@ def _ctc_figure(ctc: dict) -> dict:
     steps = list(range(1, T + 1))
     best = [ctc["classes"].index(ch) for ch in ctc["best_path"]]
     return figure([
-        {"type": "heatmap", "z": ctc["probabilities"].T, "x": steps, "y": ctc["classes"],
-         "zmin": 0, "zmax": 1, "colorscale": "Blues", "texttemplate": "%{z:.2f}",
-         "hovertemplate": "t = %{x}, %{y}: %{z:.5f}<extra></extra>",
-         "colorbar": {"title": {"text": "ŷ_t"}, "thickness": 12}},
+        cell_grid(ctc["probabilities"].T, steps, ctc["classes"], zmin=0.0, zmax=1.0,
+                  colorscale="Blues", name="ŷ_t", hover="t = %{x}, %{y}: %{customdata:.5f}",
+                  size=30),
         {"type": "scatter", "x": steps, "y": [ctc["classes"][k] for k in best],
-         "mode": "lines+markers", "name": "best path", "line": {"color": "#e08e0b", "width": 3},
-         "marker": {"size": 10}},
+         "mode": "lines", "name": "best path", "line": {"color": "#e08e0b", "width": 3}},
     ], title={"text": "ŷ_t per step, and the best path", "x": 0},
         xaxis={"title": {"text": "step t"}, "dtick": 1},
         yaxis={"title": {"text": "class"}, "autorange": "reversed", "type": "category"})

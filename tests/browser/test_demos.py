@@ -80,7 +80,7 @@ def test_forward_propagation_heatmap_and_unrolled_network(page, live_server, cou
     after = values(page, "h_1")
     assert after != before
     page.wait_for_function(
-        f"() => Math.abs(document.getElementById('fp-heatmap-plot').data[0].z[0][0] - ({after[0]})) < 1e-5")
+        f"() => Math.abs(document.getElementById('fp-heatmap-plot').data[0].customdata[0] - ({after[0]})) < 1e-5")
     expect(page.locator("svg.unrolled .node.hidden")).to_have_count(7)   # h_0 .. h_6
     page.select_option("#id_T", "8")
     expect(page.locator("svg.unrolled .node.hidden")).to_have_count(9)

@@ -38,7 +38,7 @@ NAMES = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 @lru_cache(maxsize=64)
 def _draw(seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return {"s": np.round(rng.normal(0.0, 2.0, size=int(bounds.SOFTMAX_SIZE.max)), 1)}
+    return {"s": np.round(rng.normal(0.0, 2.0, size=bounds.draw_sizes(bounds.SOFTMAX_SIZE)), 1)}
 
 
 def draw(seed: int) -> dict[str, np.ndarray]:

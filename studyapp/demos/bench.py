@@ -97,7 +97,7 @@ def main(argv=None) -> int:
     from django.test import Client
     from django.urls import get_resolver, path
 
-    from studyapp.demos import bounds, catalogue
+    from studyapp.demos import catalogue
 
     # The reference: the cheapest view the same client and middleware can serve, added to the
     # site's own URLs (through the resolver: demos never import the site's urls module).
@@ -106,8 +106,8 @@ def main(argv=None) -> int:
     htmx = {"HX-Request": "true", "HX-Target": "demo-results"}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"Demo recompute, view + render, Django test client; {args.rounds} requests per case; "
-          f"load average {load:.2f}; product bounds from "
-          f"{'rnncore.product_bounds' if bounds.FROM_ENGINE else 'the mirror in studyapp/demos/bounds.py'}")
+          f"load average {load:.2f}; at the bounds of studyapp/demos/bounds.py "
+          f"(rnncore.product_bounds, narrowed where a page needs)")
     print("wall: elapsed time per request; cpu: this process's CPU time (what the request costs "
           "when it does not wait for a busy machine)")
     print(f"{'demo':<22} {'case':<9} {'request':<8} {'wall p50':>9} {'wall p95':>9} "

@@ -1,92 +1,49 @@
 """What the demo pages offer: the product bounds, the one place the demo forms read them from.
 
-The engine owns them: `rnncore.product_bounds.DEMOS` (the engine-tidy issue) gives, per engine
-call a demo makes, a `Bound(min, max, default, help)` for each size, sized so that one call stays
-under 20 ms on the site's machine. Until that module is on this branch's main, `_ENGINE_MIRROR`
-below holds the same names and numbers (copied from the engine branch), so switching is the one
-import at the top.
+The engine owns them: `rnncore.product_bounds.DEMOS` gives, per engine call a demo makes, a
+`Bound(min, max, default, help)` for each size, sized so that one call stays under 20 ms on the
+site's machine (`make bench` runs rnncore.bench_bounds).
 
 A page may offer less than the engine affords, never more: where the whole request (several
 engine calls, the render of every entry as an input, a drawing per step) must fit the 50 ms a
 demo recompute gets, or the page must stay readable, `_narrow` caps a bound and says why.
-`make bench` (python -m studyapp.demos.bench) measures each demo at these bounds.
+Numbers that cost the engine nothing (a threshold, a scalar weight) have the page's own range
+(`_page`). `make bench` (python -m studyapp.demos.bench) measures each demo at these bounds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-try:  # the engine's table, once it exists on main
-    from rnncore.product_bounds import DEMOS as _ENGINE_DEMOS
-except ImportError:  # until then, the same names and numbers
-    _ENGINE_DEMOS = None
+from rnncore.product_bounds import DEMOS as ENGINE
 
 
 @dataclass(frozen=True)
 class Bound:
-    """min..max inclusive, the value a page starts at, and what it is for (as the engine's)."""
+    """A page's bound: min..max inclusive, the value it starts at, what it is for, and the
+    engine bound it comes from ((group, name) in rnncore.product_bounds.DEMOS, if any)."""
 
     min: int | float
     max: int | float
     default: int | float
     help: str = ""
-    source: tuple[str, str] | None = field(default=None, compare=False)   # (group, name) in ENGINE
+    source: tuple[str, str] | None = field(default=None, compare=False)
 
 
-_MAX_SEED = 2**32 - 1
+# Every seeded draw is made at these sizes, whatever the bounds, and a page takes its corner:
+# a link's seed keeps its numbers when a bound moves. DRAW_STEPS for sequence lengths.
+DRAW_SIZE = 32
+DRAW_STEPS = 128
 
-# rnncore/product_bounds.py on the engine branch (8f57b35), group by group.
-_ENGINE_MIRROR: dict[str, dict[str, Bound]] = {
-    "hidden_state": {
-        "input_size": Bound(1, 4, 2, "D, entries of x_t"),
-        "hidden_size": Bound(1, 4, 2, "H, entries of h_t"),
-        "output_size": Bound(1, 4, 2, "Q, entries of the scores s_t"),
-        "steps": Bound(1, 5, 2, "steps shown, t = 1..T"),
-        "entry": Bound(-10.0, 10.0, 0.0, "any one entry of a weight, bias or input"),
-    },
-    "forward": {
-        "input_size": Bound(1, 4, 2, "D"),
-        "hidden_size": Bound(1, 16, 4, "H"),
-        "seq_len": Bound(1, 50, 8, "T"),
-        "seed": Bound(0, _MAX_SEED, 0, "draws the weights and the inputs"),
-    },
-    "activations": {
-        "points": Bound(11, 1001, 201, "grid points"),
-        "x_max": Bound(0.5, 20.0, 6.0, "the grid spans [-x_max, x_max]"),
-        "chain_length": Bound(1, 100, 10, "T derivatives multiplied"),
-        "softmax_size": Bound(2, 10, 4, "entries of the softmax example"),
-    },
-    "losses": {
-        "classes": Bound(2, 8, 3, "Q"),
-        "items": Bound(1, 8, 3, "steps or examples scored"),
-        "entry": Bound(-20.0, 20.0, 0.0, "any one score or regression target"),
-    },
-    "ctc": {
-        "n_steps": Bound(1, 8, 4, "T"),
-        "target_length": Bound(0, 3, 2, "U, labels in the target"),
-        "classes": Bound(2, 5, 3, "Q, the blank included"),
-        "max_alignments": Bound(1, 500, 500, "passed to ctc_alignments: the list's length"),
-    },
-    "gradient_norms": {
-        "input_size": Bound(1, 8, 4, "D"),
-        "hidden_size": Bound(1, 32, 16, "H"),
-        "seq_len": Bound(2, 100, 50, "T"),
-        "spectral_radius": Bound(0.1, 3.0, 1.0, "rho(W_hh) of the vanilla RNN"),
-        "seed": Bound(0, _MAX_SEED, 0, "draws the weights and the input"),
-    },
-    "clipping": {
-        "steps": Bound(1, 10, 5, "training steps"),
-        "hidden_size": Bound(1, 16, 8, "H"),
-        "seq_len": Bound(5, 30, 20, "T"),
-        "batch_size": Bound(1, 16, 8, "N"),
-        "clip_value": Bound(0.01, 100.0, 1.0, "max global norm"),
-        "lr": Bound(1e-4, 10.0, 0.1, "learning rate (large ones explode without clipping)"),
-        "seed": Bound(0, _MAX_SEED, 0, "the run's seed"),
-    },
-}
 
-ENGINE: dict = _ENGINE_DEMOS if _ENGINE_DEMOS is not None else _ENGINE_MIRROR
-FROM_ENGINE = _ENGINE_DEMOS is not None
+def draw_sizes(*sizes: Bound, steps: bool = False) -> int:
+    """DRAW_SIZE (or DRAW_STEPS), checked to cover each bound's max."""
+    size = DRAW_STEPS if steps else DRAW_SIZE
+    for bound in sizes:
+        if bound.max > size:
+            raise ValueError(f"a bound of {bound.max} exceeds the draw size {size}: raise it "
+                             f"(the seeded numbers of every size change then)")
+    return size
 
 
 def _engine(group: str, name: str) -> Bound:

@@ -31,8 +31,8 @@ DEFAULTS = {
 @lru_cache(maxsize=64)
 def _draw(seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    D, H, T = (int(bounds.SEQUENCE_INPUT_SIZE.max), int(bounds.SEQUENCE_HIDDEN_SIZE.max),
-               int(bounds.SEQUENCE_LENGTH.max))
+    D = H = bounds.draw_sizes(bounds.SEQUENCE_INPUT_SIZE, bounds.SEQUENCE_HIDDEN_SIZE)
+    T = bounds.draw_sizes(bounds.SEQUENCE_LENGTH, steps=True)
     return {"X": np.round(rng.normal(0.0, 1.0, size=(T, D)), 1),
             "W_x": np.round(rng.uniform(-1.0, 1.0, size=(H, D)), 1),
             "W_h": np.round(rng.uniform(-0.6, 0.6, size=(H, H)), 1),

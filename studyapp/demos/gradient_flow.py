@@ -29,15 +29,16 @@ DEFAULTS = {"rho": 1.0, "T": 30, "H": 8, "D": 2, "seed": 80,
             "clip": 1.0, "lr": 0.1, "steps": 8, "train_T": 20, "train_H": 8, "batch": 8}
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _draw(seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    T, D = int(bounds.GRADIENT_STEPS.max), int(bounds.GRADIENT_INPUT_SIZE.max)
-    H = int(max(bounds.GRADIENT_HIDDEN_SIZE.max, bounds.TRAINING_HIDDEN_SIZE.max))
-    N = int(bounds.TRAINING_BATCH.max)
+    T = bounds.draw_sizes(bounds.GRADIENT_STEPS, steps=True)
+    D = H = N = bounds.draw_sizes(bounds.GRADIENT_INPUT_SIZE, bounds.GRADIENT_HIDDEN_SIZE,
+                                  bounds.TRAINING_HIDDEN_SIZE, bounds.TRAINING_BATCH,
+                                  bounds.TRAINING_SEQ_LEN)
     return {"x": rng.normal(0.0, 1.0, size=(T, D)),
             "W_h": rng.normal(0.0, 1.0, size=(H, H)),
-            "train_x": rng.normal(0.0, 1.0, size=(int(bounds.TRAINING_SEQ_LEN.max), N, D))}
+            "train_x": rng.normal(0.0, 1.0, size=(N, N, D))}      # (T, N, D), T <= DRAW_SIZE
 
 
 def draw(seed: int) -> dict[str, np.ndarray]:

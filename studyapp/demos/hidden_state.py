@@ -33,8 +33,8 @@ DEFAULTS = {
 @lru_cache(maxsize=64)
 def _draw(seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    D, H, Q = (int(bounds.STEP_INPUT_SIZE.max), int(bounds.STEP_HIDDEN_SIZE.max),
-               int(bounds.STEP_OUTPUT_SIZE.max))
+    D = H = Q = bounds.draw_sizes(bounds.STEP_INPUT_SIZE, bounds.STEP_HIDDEN_SIZE,
+                                  bounds.STEP_OUTPUT_SIZE)
 
     def uniform(*shape, scale=1.0):
         return np.round(rng.uniform(-scale, scale, size=shape), 1)

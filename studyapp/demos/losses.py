@@ -18,8 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from rnncore import cross_entropy, ctc_loss, mse_loss
 from rnncore.activations import softmax
-from rnncore.ctc import ctc_alignments, ctc_best_path
-from rnncore.losses import log_softmax
+from rnncore.losses import ctc_alignments, ctc_best_path, log_softmax
 
 from . import bounds
 from .display import number_html, values_attr
@@ -41,8 +40,8 @@ DEFAULTS = {
 @lru_cache(maxsize=64)
 def _draw(seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    n, Q = int(bounds.MSE_SIZE.max), int(bounds.CROSS_ENTROPY_CLASSES.max)
-    T, C = int(bounds.CTC_STEPS.max), int(bounds.CTC_LABELS.max) + 1
+    n = Q = C = bounds.draw_sizes(bounds.MSE_SIZE, bounds.CROSS_ENTROPY_CLASSES, bounds.CTC_LABELS)
+    T = bounds.draw_sizes(bounds.CTC_STEPS, steps=True)
     return {"y_hat": np.round(rng.normal(0.0, 1.0, size=n), 1),
             "y_mse": np.round(rng.normal(0.0, 1.0, size=n), 1),
             "s": np.round(rng.normal(0.0, 1.5, size=Q), 1),

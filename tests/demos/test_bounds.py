@@ -22,14 +22,6 @@ def test_page_bounds_stay_inside_the_engine_bounds():
     assert checked >= 20
 
 
-def test_the_mirror_is_the_engine_table_when_the_engine_has_one():
-    product_bounds = pytest.importorskip("rnncore.product_bounds")
-    for group, entries in bounds._ENGINE_MIRROR.items():
-        for name, bound in entries.items():
-            engine = product_bounds.DEMOS[group][name]
-            assert (engine.min, engine.max, engine.default) == (bound.min, bound.max, bound.default)
-
-
 def test_every_field_is_bounded_by_the_bounds_module():
     page_ranges = {(b.min, b.max) for b in vars(bounds).values() if isinstance(b, bounds.Bound)}
     for demo in catalogue.DEMOS:

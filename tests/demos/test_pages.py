@@ -210,7 +210,7 @@ def test_ctc_target_longer_than_the_steps_allow_is_a_field_error(client):
 
 
 def test_ctc_bounds_keep_the_list_on_a_page():
-    from rnncore.ctc import ctc_alignments
+    from rnncore.losses import ctc_alignments
     T = int(bounds.CTC_STEPS.max)
     most = max(len(ctc_alignments(list(target), T)) for target in
                ([1], [1, 2], [1, 2, 3], [1, 1], [1, 2, 1], [1, 1, 1]))

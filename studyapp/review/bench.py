@@ -99,7 +99,8 @@ def build(*, log: list, cards: int, reviews: int):
             learner=learner, flashcard=flashcard, kind=Review.RATING, rating=rating, reviewed_at=when,
             duration_ms=min(duration, scheduling.MAX_DURATION_MS), before_state=before["state"],
             state_before=before, state_after=after, settings=scheduler_settings.to_dict(),
-            version_before=version, version_after=version + 1, session=f"bench{when:%Y%m%d}")))
+            version_before=version, version_after=version + 1, session=f"bench{when:%Y%m%d}",
+            interval_before=scheduling.interval_days(before))))
         states[card_index] = after
     scheduled = time.perf_counter() - started
 

@@ -119,6 +119,10 @@ class Review(models.Model):
     version_before = models.PositiveIntegerField()
     version_after = models.PositiveIntegerField()
     session = models.CharField(max_length=16, blank=True)
+    interval_before = models.FloatField(
+        null=True, blank=True,
+        help_text="Days from the card's last review to its due date before this entry (Anki's lastIvl; "
+                  "the statistics' young and mature), from state_before.")
     undone = models.BooleanField(default=False)
     undone_at = models.DateTimeField(null=True, blank=True)
 
@@ -139,7 +143,7 @@ class Review(models.Model):
             # The statistics (review/statistics.py) read reviews per day, rating and state from
             # this index alone, never the wide rows with their JSON snapshots.
             models.Index(fields=["learner", "kind", "undone", "reviewed_at", "rating", "before_state",
-                                 "duration_ms"], name="review_stats_cover"),
+                                 "interval_before", "duration_ms"], name="review_stats_cover"),
         ]
 
     def __str__(self):

@@ -408,11 +408,19 @@ def _change(*, learner: Learner, flashcard: Flashcard, version: int, now: dateti
             reviewed_at=now, duration_ms=duration_ms, before_state=before["state"],
             state_before=before, state_after=new, settings=scheduler_settings.to_dict(), reason=reason,
             version_before=version, version_after=version + 1, session=session,
+            interval_before=interval_days(before),
         )
         _restore(card_state, new)
         card_state.version = version + 1
         card_state.save()
         return Outcome(entry=entry, card_state=card_state)
+
+
+def interval_days(state: dict) -> float | None:
+    """A snapshot's interval in days: its due date minus its last review (None without both)."""
+    if not state.get("due") or not state.get("last_review"):
+        return None
+    return (datetime.fromisoformat(state["due"]) - datetime.fromisoformat(state["last_review"])).total_seconds() / 86400
 
 
 def measured_duration_ms(*, shown_at: datetime | None, now: datetime) -> int | None:

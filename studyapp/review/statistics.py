@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, Func, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from studyapp.accounts.models import Learner
@@ -49,7 +49,7 @@ _HALF_SECOND = 0.5 / 86400  # in days: a tolerance for the SQL's floating-point 
 
 
 # ---------------------------------------------------------------------------------------------
-# SQL: quarter-hours and intervals (SQLite and PostgreSQL, the two databases the site runs on)
+# SQL: quarter-hours (SQLite and PostgreSQL, the two databases the site runs on)
 
 class QuarterHour(Func):
     """The UTC quarter-hour of a datetime column, counted from 1970."""
@@ -64,23 +64,6 @@ class QuarterHour(Func):
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection,
                            template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / 900)::bigint", **extra)
-
-
-class SnapshotInterval(Func):
-    """A card snapshot's interval in days (its due date minus its last review), from a JSON column
-    as `scheduling.snapshot` writes it; NULL for a card without both."""
-
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template=(
-            "(julianday(json_extract(%(expressions)s, '$.due')) - "
-            "julianday(json_extract(%(expressions)s, '$.last_review')))"), **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template=(
-            "(EXTRACT(EPOCH FROM ((%(expressions)s ->> 'due')::timestamptz - "
-            "(%(expressions)s ->> 'last_review')::timestamptz)) / 86400.0)"), **extra)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,8 +285,8 @@ def learner_statistics(*, learner: Learner | None, topic: Topic | None = None, n
                     for i in range(TIME_DAYS - 1, -1, -1)]
 
     # 2. True retention and the answer buttons: the past year's reviews counted by period, group
-    # (learning, young, mature) and rating; the interval (in the JSON snapshot) read only for
-    # reviews of cards in the review state.
+    # (learning, young, mature: the interval the card had, `interval_before`) and rating, from
+    # the covering index alone.
     counted = Counter()
     if learner is not None:
         period = Case(*(When(reviewed_at__gte=starts[key], then=Value(i)) for i, (key, _, _) in enumerate(PERIODS)),
@@ -312,8 +295,7 @@ def learner_statistics(*, learner: Learner | None, topic: Topic | None = None, n
                      When(Q(mature__gte=MATURE_DAYS - _HALF_SECOND), then=Value(2)),
                      default=Value(1), output_field=IntegerField())
         rows = (_ratings(learner, topic).filter(reviewed_at__gte=starts["year"]).order_by()
-                .annotate(mature=Case(When(before_state=CardState.REVIEW, then=SnapshotInterval(F("state_before"))),
-                                      default=Value(0.0), output_field=FloatField()))
+                .annotate(mature=Coalesce("interval_before", 0.0))
                 .annotate(p=period, g=group).values("p", "g", "rating").annotate(n=Count("pk"))
                 .values_list("p", "g", "rating", "n"))
         for p, g, rating, n in rows:

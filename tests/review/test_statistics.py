@@ -57,7 +57,7 @@ class Log:
             learner=self.learner, card_state=state, flashcard=card, kind=kind,
             rating=rating if kind == Review.RATING else None, reviewed_at=at, duration_ms=ms,
             before_state=before, state_before=snap, state_after=snap, settings={}, version_before=version,
-            version_after=version + 1, undone=undone)
+            version_after=version + 1, undone=undone, interval_before=s.interval_days(snap))
 
 
 def test_heatmap_streak_averages_and_time_in_the_learners_days(ny, deck):
@@ -282,3 +282,22 @@ def test_a_card_never_rated_has_no_curve(learner, deck):
     history = st.card_history(learner=learner, flashcard=deck[0], now=NOW)
     assert not history.has_curve and history.entries == [] and history.today is None
     assert not st.card_history(learner=None, flashcard=deck[0], now=NOW).has_curve
+
+
+def test_each_entry_stores_the_interval_it_was_made_from_and_the_migration_fills_old_ones(learner, deck):
+    import importlib
+
+    from django.apps import apps
+
+    t0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
+    for i, (days, rating) in enumerate([(0, 3), (0.01, 3), (3, 3), (30, 1), (30.01, 3), (40, 4)]):
+        s.rate_card(learner=learner, flashcard=deck[0], version=i, rating=rating, now=t0 + timedelta(days=days))
+    entries = list(Review.objects.order_by("version_before"))
+    expected = [None] + [(datetime.fromisoformat(e.state_before["due"])
+                          - datetime.fromisoformat(e.state_before["last_review"])).total_seconds() / 86400
+                         for e in entries[1:]]
+    assert [e.interval_before for e in entries] == pytest.approx(expected)
+    assert expected[4] > 21 or expected[3] > 1  # the log holds real review-state intervals
+    Review.objects.update(interval_before=None)
+    importlib.import_module("studyapp.review.migrations.0002_statistics").fill_intervals(apps, None)
+    assert [e.interval_before for e in Review.objects.order_by("version_before")] == pytest.approx(expected)

@@ -66,6 +66,12 @@ def _number(value) -> str:
     return "0" if text == "-0" else text
 
 
+def _factor(value) -> str:
+    """A number as a factor of a product: negative numbers in parentheses."""
+    text = _number(value)
+    return f"({text})" if text.startswith("-") else text
+
+
 def matvec_trace(W, x, W_symbol="W_x", x_symbol="x_{t}") -> Trace:
     """The product W x row by row: (W x)_i = Σ_j W_ij x_j, each row's sum of products written
     out in its note, then the vector. W (H, D), x (D,)."""
@@ -73,7 +79,7 @@ def matvec_trace(W, x, W_symbol="W_x", x_symbol="x_{t}") -> Trace:
     x = _vector(x_symbol, x, size=W.shape[1])
     trace = Trace("matvec", 1, {"W": W, "x": x})
     for i, row in enumerate(W, 1):
-        terms = " + ".join(f"{_number(w)} \\cdot {_number(v)}" for w, v in zip(row, x))
+        terms = " + ".join(f"{_number(w)} \\cdot {_factor(v)}" for w, v in zip(row, x))
         trace.add(f"row{i}", f"({W_symbol} {x_symbol})_{{{i}}}", f"${terms}$", row @ x)
     trace.add("Wx", f"{W_symbol} {x_symbol}", "the product", W @ x)
     return trace
@@ -185,7 +191,8 @@ def ctc_probability_trace(probs, target, blank=0, symbols=None) -> Trace:
         factors = [probs[t, k] for t, k in enumerate(path)]
         written = "".join(symbols[k] for k in path)
         trace.add(f"path{n}",
-                  r"\prod_{t=1}^{T} \hat{y}_t(\pi_t),\ \pi = \text{" + written + "}",
+                  r"\,".join(rf"\hat{{y}}_{{{t}}}(\text{{{symbols[k]}}})"
+                             for t, k in enumerate(path, 1)),
                   f"alignment {written}: " + r" $\times$ ".join(_number(f) for f in factors),
                   math.prod(factors))
         total += math.prod(factors)
@@ -224,12 +231,13 @@ def parameter_count_trace(cell, D, H, num_layers=1, bidirectional=False, biases=
                                     "directions": np.float64(directions)})
     trace.add("G", "G", {"rnn": "one block (the RNN's own)", "lstm": "four blocks: i, f, g, o",
                          "gru": "three blocks: r, z and the candidate"}[cell], G)
-    wx = trace.add("input_weights", "G H D", f"input weights W_x ({G}H × D) of layer 1",
-                   G * H * D)
-    wh = trace.add("recurrent_weights", "G H^2", f"recurrent weights W_h ({G}H × H)", G * H * H)
+    wx = trace.add("input_weights", "G H D",
+                   f"input weights of layer 1, $G H \\times D = {G * H} \\times {D}$", G * H * D)
+    wh = trace.add("recurrent_weights", "G H^2",
+                   f"recurrent weights, $G H \\times H = {G * H} \\times {H}$", G * H * H)
     bias = trace.add("bias", "G H" if n_bias == 1 else "2 G H",
                      "one bias per block (the course)" if n_bias == 1
-                     else "two biases per block, b_ih and b_hh (PyTorch)", n_bias * G * H)
+                     else "two biases per block, `bias_ih` and `bias_hh` (PyTorch)", n_bias * G * H)
     first = trace.add("layer1", "G (H D + H^2 + H)" if n_bias == 1 else "G (H D + H^2 + 2H)",
                       "layer 1, one direction", wx + wh + bias)
     total = first
@@ -242,7 +250,7 @@ def parameter_count_trace(cell, D, H, num_layers=1, bidirectional=False, biases=
             f"output{', both directions' if bidirectional else ''})",
             G * (H * below + H * H + n_bias * H))
         total = first + (L - 1) * upper
-    trace.add("directions", "2" if bidirectional else "1",
+    trace.add("directions", r"\text{directions}",
               "directions (forward and backward)" if bidirectional else "one direction",
               directions)
     trace.add("total", "\\text{total}", f"{L} layer{'s' if L > 1 else ''} × {directions} "
@@ -307,7 +315,7 @@ def gradient_product_trace(factors) -> Trace:
         trace.add("product", symbol, "a zero factor stops the gradient", 0.0)
         return trace
     trace.add("log10", r"\sum_{k=1}^{T} \log_{10} \lvert \gamma_k \rvert",
-              "orders of magnitude (negative: it shrinks)", np.sum(np.log10(np.abs(factors))))
+              "orders of magnitude (below 0: it shrinks; above 0: it grows)", np.sum(np.log10(np.abs(factors))))
     trace.add("product", symbol, "the product", np.prod(factors))
     return trace
 

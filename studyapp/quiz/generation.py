@@ -30,7 +30,7 @@ import numpy as np
 from rnncore import gru_step_trace, lstm_step_trace, rnn_step_trace
 from rnncore.activations import sigmoid, softmax
 from rnncore.traces import Trace
-from rnncore.worked_traces import (ctc_probability_trace, gradient_product_trace, matvec_trace,
+from rnncore.worked_traces import (GATE_BLOCKS, ctc_probability_trace, gradient_product_trace, matvec_trace,
                                    mse_trace, output_layer_trace, output_shape_trace,
                                    parameter_count_trace, scalar_rnn_gradient_trace,
                                    softmax_cross_entropy_trace)
@@ -629,7 +629,7 @@ def draw_ctc(rng) -> Draft:
     return Draft(
         stem=(f"A CTC model over the alphabet $\\{{a, b\\}}$ with the blank $-$ gives, for "
               f"$T = {T}$ frames:\n\n" + "\n".join(rows) + "\n\n"
-              f"Compute $P(y \\mid x)$ for the label $y = $ {word}, by listing the alignments "
+              f"Compute $P(y \\mid x)$ for the label $y = \\text{{{word}}}$, by listing the alignments "
               f"that collapse to it."),
         answer=tuple(_plain(trace["P"])), decimals=3, solution=_steps(trace, until="P"),
         what=r"$P(y \mid x)$", params={"probs": probs.tolist(), "target": target},
@@ -678,7 +678,7 @@ def _draw_parameters(rng, *, cell=None, layers=(1,), bidirectional=False) -> Dra
     if cell != "rnn":
         wrong_cell = "gru" if cell == "lstm" else "lstm"
         mistakes.append(_mistake(
-            f"{G} blocks miscounted", f"This counts {GATE_BLOCKS_TEXT[wrong_cell]}, the "
+            f"{GATE_BLOCKS[wrong_cell]} blocks instead of {G}", f"This counts {GATE_BLOCKS_TEXT[wrong_cell]}, the "
             f"{CELL_NAMES[wrong_cell][0]}'s, instead of the {name}'s {GATE_BLOCKS_TEXT[cell]}.",
             parameter_count_trace(wrong_cell, D, H, L, bidirectional, biases)["total"]))
         mistakes.append(_mistake(
@@ -744,10 +744,13 @@ def _shape_draft(trace, key, stem, mistakes, params) -> Draft:
 
 ARCHITECTURE_WORDS = {
     "many_to_one": "a many-to-one classifier: the output layer reads the last step's hidden state "
-                   "and gives $Q$ class scores per sequence",
-    "many_to_many": "a many-to-many tagger: the output layer gives $Q$ scores at every step",
-    "one_to_many": "a one-to-many generator: it gets one input $x_1$ per sequence and emits $Q$ "
-                   "scores at each of $T$ steps, feeding each prediction back as the next input",
+                   "and gives $Q = {Q}$ class scores per sequence. It reads a batch of $N = {N}$ "
+                   "sequences of $T = {T}$ steps",
+    "many_to_many": "a many-to-many tagger: the output layer gives $Q = {Q}$ scores at every "
+                    "step. It reads a batch of $N = {N}$ sequences of $T = {T}$ steps",
+    "one_to_many": "a one-to-many generator: it gets one input $x_1$ per sequence and emits "
+                   "$Q = {Q}$ scores at each of $T = {T}$ steps, feeding each prediction back as "
+                   "the next input. It reads a batch of $N = {N}$ such inputs",
 }
 
 
@@ -769,11 +772,8 @@ def draw_architecture_shapes(rng) -> Draft:
                              (T, N, H)),
                     _mistake("Batch first", "$(N, T, Q)$ is the `batch_first=True` layout.",
                              (N, T, Q))]
-    first = ("one input $x_1$ per sequence, a batch of" if architecture == "one_to_many"
-             else f"sequences of $T = {T}$ steps in a batch of")
     stem = (f"An RNN with input size $D = {D}$ and hidden size $H = {H}$ is "
-            f"{ARCHITECTURE_WORDS[architecture]}, $Q = {Q}$. It reads {first} $N = {N}$"
-            + (f", and runs for $T = {T}$ steps" if architecture == "one_to_many" else "")
+            + ARCHITECTURE_WORDS[architecture].format(Q=Q, N=N, T=T)
             + ". What is the shape of the scores it returns for the batch?")
     return _shape_draft(trace, "s", stem, mistakes,
                         {"architecture": architecture, "T": T, "N": N, "D": D, "H": H, "Q": Q})
@@ -862,12 +862,12 @@ def draw_gradient_product(rng) -> Draft:
     decimals = _significant(value)
     direction = "shrinks" if gamma < 1 else "grows"
     return Draft(
-        stem=(f"Backpropagating through $T = {T}$ steps multiplies the gradient by a factor "
-              f"$\\gamma = {_short(gamma)}$ at each step (say $\\lvert \\partial h_k / \\partial "
-              f"h_{{k-1}} \\rvert = \\gamma$). By what factor does the gradient reaching step $0$ "
-              f"differ from the one at step $T$?"),
+        stem=(f"A gradient flowing back through $T = {T}$ steps is multiplied at each step by a "
+              f"factor of size $\\gamma = {_short(gamma)}$ (say $\\lvert \\partial h_k / "
+              f"\\partial h_{{k-1}} \\rvert = \\gamma$ for every $k$). By what factor has it "
+              f"{'shrunk' if gamma < 1 else 'grown'} when it reaches the first step?"),
         answer=(value,), decimals=decimals, solution=_steps(trace, skip=("factors",)),
-        what=r"$\gamma^T$", params={"gamma": gamma, "T": T, "direction": direction},
+        what="the factor", params={"gamma": gamma, "T": T, "direction": direction},
         mistakes=[
             _mistake("Multiplied by T", f"This is $\\gamma \\cdot T$: the factor is applied "
                      "$T$ times, a power, not a product with $T$.", gamma * T),
@@ -972,7 +972,7 @@ def tolerance_of(decimals: int) -> float:
 
 def _tolerance_sentence(draft: Draft) -> str:
     if draft.shape:
-        return "Give the sizes in order, e.g. `(2, 5)`."
+        return "Give the sizes in order, separated by commas."
     if draft.decimals == 0:
         return f"Give {draft.what} as a whole number."
     tol = _fixed(tolerance_of(draft.decimals), draft.decimals + 1)

@@ -220,11 +220,9 @@ def ind_parameters(p):
         "Every layer reads D inputs": L * dirs * BLOCKS[c] * (H * D + H * H + (1 if nb == "one" else 2) * H),
         "One direction only": count(c, D, H, L, False, nb),
     }
-    for G in (3, 4):
-        wrong = "gru" if G == 3 else "lstm"
-        mistakes[f"{BLOCKS[c]} blocks miscounted"] = count(
-            "gru" if c == "lstm" else "lstm", D, H, L, bi, nb)
-        del wrong
+    if c != "rnn":
+        wrong = "gru" if c == "lstm" else "lstm"
+        mistakes[f"{BLOCKS[wrong]} blocks instead of {BLOCKS[c]}"] = count(wrong, D, H, L, bi, nb)
     return answer, mistakes
 
 

@@ -315,7 +315,8 @@ def gradient_product_trace(factors) -> Trace:
         trace.add("product", symbol, "a zero factor stops the gradient", 0.0)
         return trace
     trace.add("log10", r"\sum_{k=1}^{T} \log_{10} \lvert \gamma_k \rvert",
-              "orders of magnitude (below 0: it shrinks; above 0: it grows)", np.sum(np.log10(np.abs(factors))))
+              "orders of magnitude (below 0: it shrinks; above 0: it grows)",
+              np.sum(np.log10(np.abs(factors))))
     trace.add("product", symbol, "the product", np.prod(factors))
     return trace
 

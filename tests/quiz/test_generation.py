@@ -436,3 +436,19 @@ def test_coinciding_mistakes_are_redrawn_or_dropped(monkeypatch):
     monkeypatch.setitem(GENERATORS, "test", generation.Generator("test", "t", "gru", always_zero))
     q = generate("test", 0)
     assert {o.mistake for o in q.options} == {"", "Other", "Third"}
+
+
+@pytest.mark.parametrize("slug", sorted(GENERATORS))
+def test_generated_text_uses_the_course_notation(slug):
+    """Stems, options, mistakes and worked solutions use none of the course's retired symbols
+    (tests/content/test_notation.py's list)."""
+    from tests.content.test_notation import retired_uses
+
+    for seed in range(15):
+        q = generate(slug, seed)
+        texts = [q.stem, q.answer_text, solution_markdown(q)]
+        texts += [text for option in q.options for text in (option.text, option.mistake,
+                                                              option.explanation)]
+        texts += [f"${step.symbol} = {step.value}$ {step.note}" for step in q.solution]
+        found = [hit for text in texts for hit in retired_uses(text)]
+        assert not found, f"{slug} seed {seed}: {found}"

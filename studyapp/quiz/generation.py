@@ -394,7 +394,7 @@ def draw_lstm_step(rng) -> Draft:
         swapped = [1, 0, 2, 3]
         mistakes = [
             _mistake("Forgot what the cell keeps", r"This is $i_t \odot g_t$ alone: it leaves "
-                     r"out $f_t \odot c_{t-1}$.", trace["i_g"]),
+                     r"out $f_t \odot c_{t-1}$.", trace["i"] * trace["g"]),
             _mistake("$i_t$ and $f_t$ swapped", r"This is $i_t \odot c_{t-1} + f_t \odot g_t$.",
                      lstm_step_trace(W_x[swapped], x, W_h[swapped], h, c, b[swapped])["c"]),
             _mistake("$h_{t-1}$ used for $c_{t-1}$", r"This is $f_t \odot h_{t-1} + i_t \odot g_t$: "
@@ -409,7 +409,8 @@ def draw_lstm_step(rng) -> Draft:
         mistakes = [
             _mistake("Forgot the tanh of $c_t$", r"This is $o_t \odot c_t$ without $\tanh$.",
                      trace["o"] * trace["c"]),
-            _mistake("Forgot the output gate", r"This is $\tanh(c_t)$ alone.", trace["tanh_c"]),
+            _mistake("Forgot the output gate", r"This is $\tanh(c_t)$ alone.",
+                     np.tanh(trace["c"])),
             _mistake("$c_{t-1}$ used for $c_t$", r"This is $o_t \odot \tanh(c_{t-1})$: the previous "
                      "cell state.", trace["o"] * np.tanh(c)),
             _mistake("$i_t$ and $f_t$ swapped", r"This computes $c_t$ as $i_t \odot c_{t-1} + f_t \odot "
@@ -449,10 +450,13 @@ def draw_gru_step(rng) -> Draft:
     ])
     z, r, n = trace["z"], trace["r"], trace["n"]
     # The candidate without the reset gate (r_t = 1) and the h_t it gives.
-    n_no_reset = np.tanh(trace["Wx_x_bx"][2:] + W_h[2] @ h + b_hn)
+    # The gates' pre-activations, for the mistakes (the trace has the right values).
+    a_x = W_x[:, 0] * x[0] + b_x                         # W_x· x_t + b_x· for r, z, candidate
+    a_h = W_h[:, 0] * h[0] + b_h                         # W_h· h_{t-1} + b_h·
+    n_no_reset = np.tanh(a_x[2:] + a_h[2:])
     if asked in ("r", "z"):
         k = "rz".index(asked)
-        a = trace["Wx_x_bx"][k] + trace["Wh_h_bh_rz"][k]
+        a = a_x[k] + a_h[k]
         b_zero = b_x.copy()
         b_zero[k] = 0.0
         mistakes = [
@@ -475,7 +479,7 @@ def draw_gru_step(rng) -> Draft:
                      r"apply $r_t$ after the product, to $W_{hn} h_{t-1} + b_{hn}$.",
                      textbook["n"]),
             _mistake("Sigmoid instead of tanh", r"The candidate squashes with tanh, not $\sigma$.",
-                     sigmoid(trace["Wx_x_bx"][2:] + trace["r_Whn_h"])),
+                     sigmoid(a_x[2:] + r * a_h[2:])),
             _mistake("Forgot the biases", r"This leaves $b_{xn}$ and $b_{hn}$ out.",
                      gru_step_trace(W_x, x, W_h, h, [b_x[0], b_x[1], 0.0], [0.0, 0.0, 0.0])["n"]),
         ]

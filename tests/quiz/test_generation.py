@@ -365,15 +365,17 @@ def _inputs(params):
 
 
 def test_worked_solution_reads_the_trace():
+    """The steps are the rnncore trace's entries: its symbols and notes, its values shown."""
+    from rnncore import rnn_step_trace
+
     q = generate("rnn-step-tanh", 3)
     p = q.params
-    a = rnn_pre(p)
-    symbols = [step.symbol for step in q.solution]
-    assert symbols[0].startswith("W_x x_")
-    assert symbols[-1].startswith(f"h_{{{p['step']}}} = \\tanh")
+    trace = rnn_step_trace(p["W_x"], p["x"], p["W_h"], p["h_prev"], p["b"], step=p["step"])
+    assert [(s.symbol, s.note) for s in q.solution] == [(e.symbol, e.note) for e in trace.entries]
     values = [step.value for step in q.solution]
-    assert values[2] == generation._vec(a)
-    assert values[3] == generation._vec(np.tanh(a))
+    assert values[-2] == generation._vec(rnn_pre(p))
+    assert values[-1] == generation._vec(np.tanh(rnn_pre(p)))
+    assert values[-1] == generation._vec(q.answer)
 
 
 def test_typed_tolerance_is_half_a_unit():

@@ -1032,6 +1032,21 @@ def new_seed(rng=None) -> int:
     return int(rng.integers(0, MAX_SEED, endpoint=True))
 
 
+def mistake_markdown(option: Option) -> str:
+    """What a wrong option's mistake is, for the feedback after it is picked ("" for the right
+    option): its name in bold, then what it computes."""
+    return f"**{option.mistake}.** {option.explanation}" if option.mistake else ""
+
+
+def matching_mistake(question: GeneratedQuestion, numbers: Sequence[float]) -> Option | None:
+    """The named mistake a typed answer matches (within the tolerance of what that mistake
+    gives), if any: so a typed wrong answer can be told which step went wrong."""
+    for option in question.options:
+        if option.mistake and within_tolerance(numbers, option.value, question.tolerance):
+            return option
+    return None
+
+
 def solution_markdown(question: GeneratedQuestion) -> str:
     """The worked solution as Markdown + LaTeX, one step per line: symbol = value, and its note
     (for a page that renders it with the course's markdown filter, as MathML)."""

@@ -454,3 +454,15 @@ def test_generated_text_uses_the_course_notation(slug):
         texts += [f"${step.symbol} = {step.value}$ {step.note}" for step in q.solution]
         found = [hit for text in texts for hit in retired_uses(text)]
         assert not found, f"{slug} seed {seed}: {found}"
+
+
+def test_a_typed_mistake_is_recognised_and_named():
+    q = generate("preactivation", 4)
+    mistaken = next(o for o in q.options if o.mistake)
+    shown = list(rounded(mistaken.value, q.decimals))
+    assert generation.matching_mistake(q, shown) == mistaken
+    assert generation.matching_mistake(q, list(rounded(q.answer, q.decimals))) is None
+    assert generation.matching_mistake(q, [123.0] * len(q.answer)) is None
+    assert generation.mistake_markdown(mistaken) == f"**{mistaken.mistake}.** {mistaken.explanation}"
+    right = next(o for o in q.options if not o.mistake)
+    assert generation.mistake_markdown(right) == ""

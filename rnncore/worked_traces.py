@@ -28,7 +28,7 @@ import numpy as np
 from . import limits
 from .activations import softmax
 from .losses import cross_entropy, ctc_alignments, ctc_collapse, mse_loss
-from .traces import Trace
+from .traces import Trace, output_step_trace
 
 # Bounds of the worked examples (a learner computes them by hand).
 MAX_WORKED_SIZE = 8            # entries of a vector, classes of a softmax
@@ -86,17 +86,18 @@ def matvec_trace(W, x, W_symbol="W_x", x_symbol="x_{t}") -> Trace:
 
 
 def output_layer_trace(W_y, h, b_y, step=1) -> Trace:
-    """Scores of the output layer for one step: s_t = W_y h_t + b_y.
+    """Scores of the output layer for one step, s_t = W_y h_t + b_y, with the product W_y h_t
+    before the bias (a worked solution's step; the scores are rnncore.traces.output_step_trace's).
 
     W_y (Q, H), h (H,), b_y (Q,). Entries: Wy_h (W_y h_t), s (s_t)."""
     step = limits.check_int("step", step, 1, limits.MAX_SEQ_LEN)
     W_y = _matrix("W_y", W_y)
     h = _vector("h", h, size=W_y.shape[1])
     b_y = _vector("b_y", b_y, size=W_y.shape[0])
-    t = f"{{{step}}}"
+    scores = output_step_trace(W_y, h, b_y, kind="regression", step=step).entries[0]
     trace = Trace("output", step, {"W_y": W_y, "h": h, "b_y": b_y})
-    wy_h = trace.add("Wy_h", f"W_y h_{t}", "the hidden state through the output weights", W_y @ h)
-    trace.add("s", f"s_{t} = W_y h_{t} + b_y", "the scores (logits)", wy_h + b_y)
+    trace.add("Wy_h", f"W_y h_{{{step}}}", "the hidden state through the output weights", W_y @ h)
+    trace.add(scores.key, scores.symbol, scores.note, scores.value)
     return trace
 
 

@@ -39,6 +39,7 @@ import numpy as np
 from . import limits, serialization, training_limits
 from .clipping import clip_grad_norm, clip_grad_value, global_norm
 from .optim import Optimizer, make_optimizer
+from .plateau import MIN_IMPROVEMENT, PATIENCE, Plateau, detect_plateau
 from .tasks import Task, get_task
 
 MAX_MESSAGE = 1_000                     # characters of a status message
@@ -181,6 +182,12 @@ class Trainer:
         self.status = DIVERGED
         self.message = (f"Training diverged: {what}. Try a smaller learning rate or gradient "
                         f"clipping (lr={self.config['lr']}, clip={self.config['clip']!r}).")
+
+    def plateau(self, patience: int = PATIENCE,
+                min_improvement: float = MIN_IMPROVEMENT) -> Plateau | None:
+        """Whether the evaluation loss has stopped improving (the rule: rnncore.plateau)."""
+        return detect_plateau(self.history.get("eval_loss", []), self.history["eval_step"],
+                              patience=patience, min_improvement=min_improvement)
 
     def baseline(self) -> dict[str, float]:
         """What a model without memory scores on the evaluation batch."""

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "studyapp.accounts",
     "studyapp.course",
+    "studyapp.lab",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("studyapp.course.urls")),
+    path("lab/", include("studyapp.lab.urls")),
     path("admin/", admin.site.urls),
 ]
 

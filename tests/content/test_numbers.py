@@ -52,6 +52,14 @@ EXPECTED = {
     # Three gates, each W_ih (20x10), W_hh (20x20), b_ih and b_hh (20): counted, then checked on the engine.
     "gru-parameter-count-numeric": lambda: [3 * (20 * 10 + 20 * 20 + 20 + 20)],
     "birnn-output-size": lambda: [2 * 128],
+    # topics 080-140, items from the references
+    "vanishing-norm-bound-sigmoid": lambda: [0.25 * 3],  # gamma (sigmoid) times ||W_h||_2
+    # Four gates, each W_ih (20x10), W_hh (20x20), b_ih and b_hh (20): counted, then checked on the engine.
+    "lstm-parameter-count-numeric": lambda: [4 * (20 * 10 + 20 * 20 + 20 + 20)],
+    # Layer 2 of a bidirectional GRU reads both directions of layer 1: 3 blocks of 128 rows, 2 * 128 columns.
+    "birnn-stacked-weight-shape": lambda: [3 * 128, 2 * 128],
+    # Layer 1: 20x10 + 20x20 + 2 * 20; layer 2 reads h^(1), so 20x20 + 20x20 + 2 * 20.
+    "deep-rnn-parameter-count-numeric": lambda: [(20 * 10 + 20 * 20 + 40) + (20 * 20 + 20 * 20 + 40)],
 }
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -97,6 +105,11 @@ def test_parameter_counts_match_the_engine():
     rnn = rnncore.RNN(10, 20)
     # PyTorch (and rnncore) keep two bias vectors; the course's single b is their sum.
     assert parameter_count(rnn) == EXPECTED["hs-parameter-count"]()[0] + 20
+    assert parameter_count(rnncore.LSTM(10, 20)) == EXPECTED["lstm-parameter-count-numeric"]()[0]
+    assert parameter_count(rnncore.RNN(10, 20, num_layers=2)) == EXPECTED["deep-rnn-parameter-count-numeric"]()[0]
+    bigru = rnncore.GRU(50, 128, num_layers=2, bidirectional=True).parameters()
+    expected_shape = tuple(EXPECTED["birnn-stacked-weight-shape"]())
+    assert bigru["weight_ih_l1"].shape == bigru["weight_ih_l1_reverse"].shape == expected_shape
 
 
 def test_worked_example_in_the_notes_is_what_the_engine_computes():

@@ -1,0 +1,77 @@
+"""A learner starts the lab's default run, watches the loss curve grow and fall, pauses,
+reloads and resumes from the same step."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def plotted(n):
+    """A page predicate: the loss plot is drawn and its training trace has n points or more."""
+    return ("(() => { const gd = document.getElementById('lab-loss');"
+            f" return !!(gd && gd.data && gd.data[0].x.length >= {n}); }})()")
+
+
+def loss_points(page):
+    """(steps, losses) of the training-loss trace as plotted."""
+    return page.evaluate("""() => {
+        const trace = document.getElementById('lab-loss').data.find(t => t.meta === 'loss');
+        return [Array.from(trace.x), Array.from(trace.y)];
+    }""")
+
+
+def test_default_run_trains_live_pauses_and_resumes(page, live_server, transactional_db,
+                                                    console_errors):
+    page.goto(live_server.url + "/lab/")
+    expect(page.get_by_label("Task")).to_have_value("adding")
+    expect(page.get_by_label("Cell")).to_have_value("lstm")
+    # the log-scale slider drives the learning rate's box
+    slider = page.locator(".lab-log-slider")
+    expect(slider).to_be_visible()
+    slider.fill("-3")
+    expect(page.get_by_label("Learning rate", exact=True)).to_have_value("0.001")
+    slider.fill("-2")
+    expect(page.get_by_label("Learning rate", exact=True)).to_have_value("0.01")
+
+    page.get_by_role("button", name="Start training").click()
+    expect(page.locator("h1")).to_contain_text("LSTM on the adding problem")
+    live = page.locator("#run-live")
+    expect(live).to_have_attribute("data-running", "true")
+
+    # the loss curve gains points poll by poll
+    page.wait_for_function(plotted(20), timeout=60_000)
+    steps, losses = loss_points(page)
+    assert steps == list(range(1, len(steps) + 1))
+    page.wait_for_function(plotted(50), timeout=90_000)
+    steps, losses = loss_points(page)
+    first, last = sum(losses[:5]) / 5, sum(losses[-10:]) / 10
+    assert last < 0.5 * first, (first, last)            # it falls
+    # the evaluation curve grows too (every 25 steps)
+    assert page.evaluate("document.getElementById('lab-loss').data[1].x.length") >= 2
+
+    page.get_by_role("button", name="Pause").click()
+    expect(live).to_have_attribute("data-running", "false")
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    paused_at = int(live.get_attribute("data-step"))
+    page.wait_for_timeout(2_500)                        # no more polls: it stays put
+    assert int(page.locator("#run-live").get_attribute("data-step")) == paused_at
+
+    page.reload()
+    page.wait_for_function(plotted(paused_at))
+    live = page.locator("#run-live")
+    expect(live).to_have_attribute("data-step", str(paused_at))
+    expect(page.locator("[data-field=step]")).to_have_text(str(paused_at))
+    assert loss_points(page)[0][-1] == paused_at        # the plot is drawn from the stored run
+
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator("#run-live")).to_have_attribute("data-running", "true")
+    page.wait_for_function(
+        f"Number(document.getElementById('run-live').dataset.step) > {paused_at}",
+        timeout=30_000)
+    steps, _ = loss_points(page)
+    assert steps == list(range(1, len(steps) + 1))      # continued from the same step, no gap
+    assert steps[-1] > paused_at
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#run-live")).to_have_attribute("data-running", "false")
+    assert console_errors == []

@@ -1,6 +1,6 @@
 # make run   - set up everything and serve the site at http://127.0.0.1:8000/
 # make test  - set up everything (Chromium too, when root) and run the whole test suite
-# make bench - engine benchmarks (rnncore vs PyTorch where available)
+# make bench - engine benchmarks (rnncore vs PyTorch where available), the lab's bounds and capacity
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -60,6 +60,7 @@ bench: $(VENV)/.installed-run
 	-@$(MAKE) --no-print-directory .bench-torch/bin/python
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 $(PY) -m studyapp.lab.bench
 
 # The course's long-range claims, trained out (a minute or two).
 claims: $(VENV)/.installed-run

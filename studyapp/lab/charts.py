@@ -41,6 +41,10 @@ def _baseline_lines(fig: go.Figure, baseline: dict, max_steps: int, *, loss: boo
 
 
 LEGEND = {"orientation": "h", "y": -0.3}
+# Log axes labelled 1, 1.5, 2, 3, 5, 7 per decade in plain numbers (plotly's own log ticks print bare digits).
+LOG_TICKS = [round(m * 10.0 ** e, 12) for e in range(-6, 7) for m in (1, 1.5, 2, 3, 5, 7)]
+LOG_AXIS = {"type": "log", "tickvals": LOG_TICKS, "ticktext": [f"{v:g}" for v in LOG_TICKS],
+            "gridcolor": "#e6e9ee"}
 MARGIN = {"l": 56, "r": 16, "t": 36, "b": 64}
 
 
@@ -51,8 +55,7 @@ def _x_axis(max_steps: int) -> dict:
 def loss_figure(state: RunState) -> dict:
     history, max_steps = state.history, state.run.max_steps
     fig = site_figure(title={"text": "Loss"}, xaxis=_x_axis(max_steps),
-                      yaxis={"title": {"text": "loss"}, "type": "log", "dtick": "D2",
-                             "gridcolor": "#e6e9ee"}, legend=LEGEND, margin=MARGIN, height=360)
+                      yaxis={"title": {"text": "loss"}, **LOG_AXIS}, legend=LEGEND, margin=MARGIN, height=360)
     steps = list(range(1, len(history["loss"]) + 1))
     fig.add_scatter(x=steps, y=history["loss"], mode="lines", name="training loss (batch)",
                     meta="loss", line={"color": PALETTE[0], "width": 1})
@@ -66,8 +69,7 @@ def loss_figure(state: RunState) -> dict:
 def gradient_figure(state: RunState) -> dict:
     history, max_steps = state.history, state.run.max_steps
     fig = site_figure(title={"text": "Gradient norm"}, xaxis=_x_axis(max_steps),
-                      yaxis={"title": {"text": "global norm"}, "type": "log", "dtick": "D2",
-                             "gridcolor": "#e6e9ee"}, legend=LEGEND, margin=MARGIN, height=320)
+                      yaxis={"title": {"text": "global norm"}, **LOG_AXIS}, legend=LEGEND, margin=MARGIN, height=320)
     steps = list(range(1, len(history["grad_norm"]) + 1))
     fig.add_scatter(x=steps, y=history["grad_norm"], mode="lines", name="before clipping",
                     meta="grad_norm", line={"color": PALETTE[3], "width": 1.5})
@@ -107,7 +109,7 @@ def predictions_figure(state: RunState) -> dict:
         fig.add_scatter(x=p["t"], y=p["predicted"], mode="lines", name="prediction",
                         meta="pred_predicted", line={"color": PALETTE[1], "width": 2.5})
     else:
-        fig = site_figure(title={"text": "Predictions against targets (evaluation)"},
+        fig = site_figure(title={"text": "Predictions vs targets"},
                           xaxis={"title": {"text": "target (the true sum)"}, "range": [0, 2]},
                           yaxis={"title": {"text": "prediction"}, "range": [-0.2, 2.2]},
                           legend=LEGEND, margin=MARGIN, height=320)

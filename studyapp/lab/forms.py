@@ -27,6 +27,13 @@ LABELS = {
     "delay": "Delay", "shift": "Look-ahead", "bidirectional": "Direction",
     "train_embeddings": "Word embeddings", "topic": "Training text",
 }
+# Shorter help than the task's own where it would only repeat the label.
+HELP = {
+    "cell": "", "lr": "log scale: drag the slider, or type a value", "optimizer": "",
+    "clip": "", "clip_value": "largest global norm, or largest |entry|",
+    "forget_bias": "LSTM only: 1 to 3 start it with a longer memory",
+    "max_steps": "", "batch_size": "sequences per step",
+}
 CHOICE_LABELS = {
     "cell": {"rnn": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"},
     "optimizer": {"sgd": "SGD", "momentum": "SGD with momentum", "adagrad": "Adagrad",
@@ -136,6 +143,27 @@ def settings_query(settings: dict) -> str:
     return urlencode({name: _as_input(name, value) for name, value in settings.items()})
 
 
+def settings_rows(settings: dict) -> list[tuple[str, str]]:
+    """(label, value) of a run's settings, in the form's order, for its page."""
+    order = ["task"] + [n for _, names in GROUPS for n in names]
+    rows = []
+    for name in sorted(settings, key=lambda n: order.index(n) if n in order else len(order)):
+        value = settings[name]
+        if name == "forget_bias" and settings.get("cell") != "lstm":
+            continue
+        if name == "task":
+            value = bounds.TASK_TITLES.get(value, value)
+        elif name in BOOL_CHOICES:
+            value = dict(BOOL_CHOICES[name])["yes" if value else "no"]
+        elif name in CHOICE_LABELS:
+            value = CHOICE_LABELS[name].get(value, value)
+        elif name == "topic":
+            value = dict(topic_choices()).get(value, "A paragraph about RNNs")
+        rows.append((LABELS.get(name, name), f"{value:g}" if isinstance(value, float) else
+                     str(value)))
+    return rows
+
+
 def _as_input(name: str, value):
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -148,7 +176,7 @@ def _sentence(message: str) -> str:
 
 
 def _field(name: str, entry: dict) -> forms.Field:
-    label, help_text = LABELS.get(name, name), entry.get("help", "")
+    label, help_text = LABELS.get(name, name), HELP.get(name, entry.get("help", ""))
     if entry["kind"] == "int":
         return forms.IntegerField(label=label, help_text=help_text, min_value=entry["min"],
                                   max_value=entry["max"])

@@ -8,10 +8,13 @@ and store it again. `version` grows with every write; a write names the version 
 columns beside it are copies for listing runs without loading their bytes.
 """
 
+from datetime import timedelta
+
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
-from .bounds import TASK_TITLES
+from .bounds import RUNNING_WINDOW_SECONDS, TASK_TITLES
 
 
 class Run(models.Model):
@@ -52,6 +55,17 @@ class Run(models.Model):
     @property
     def task_title(self) -> str:
         return TASK_TITLES.get(self.task, self.task)
+
+    @property
+    def shown_status(self) -> str:
+        """Training (started and polled in the last seconds), Paused, Ready, Finished, Diverged."""
+        if self.done:
+            return self.get_status_display()
+        recent = self.last_polled is not None and (
+            self.last_polled >= timezone.now() - timedelta(seconds=RUNNING_WINDOW_SECONDS))
+        if self.running and recent:
+            return "Training"
+        return "Paused" if self.step else "Ready"
 
     @property
     def done(self) -> bool:

@@ -17,7 +17,7 @@ from studyapp.accounts.learners import current_learner
 from studyapp.web import HtmxHttpRequest, render_page
 
 from . import bounds, charts, training
-from .forms import PollForm, RunSettingsForm, chosen_task, settings_query
+from .forms import PollForm, RunSettingsForm, chosen_task, settings_query, settings_rows
 from .models import Run
 
 LIST_TEMPLATE = "lab/run_list.html"
@@ -77,7 +77,8 @@ def _detail_context(state: training.RunState) -> dict:
     return {"run": run, "state": state, "task_title": run.task_title,
             "points_json": json.dumps(charts.points(state, run.step)), "since": run.step,
             "share_query": settings_query(run.settings), "bounds": bounds,
-            "baselines": [(charts.BASELINE_NAMES.get(k, k), v) for k, v in state.baseline.items()]}
+            "baselines": _baselines(state.baseline),
+            "settings_rows": settings_rows(run.settings)}
 
 
 TEMPERATURE_MESSAGE = (f"The temperature must be a number from {bounds.TEMPERATURE[0]} to "
@@ -88,6 +89,18 @@ def _page(request, state: training.RunState, *, status: int = 200):
     context = _detail_context(state)
     context["figures"] = charts.figures(state)
     return render_page(request, DETAIL_TEMPLATE, context, status=status)
+
+
+def _baselines(baseline: dict) -> list[tuple[str, str]]:
+    """(label, value) of what a model without memory scores, for the live panel."""
+    rows = []
+    for key, value in baseline.items():
+        name = charts.BASELINE_NAMES.get(key, key)
+        if key.endswith("_accuracy"):
+            rows.append((f"Baseline accuracy: {name}", f"{100 * value:.0f} %"))
+        else:
+            rows.append((f"Baseline loss: {name}", f"{value:.4f}"))
+    return rows
 
 
 @require_safe

@@ -3,8 +3,10 @@
 rnncore's limits say what the engine accepts at all; these say what one lab run may be, sized
 so that one training step at the bounds stays under 50 ms, a stored run under 1 MB, and a poll
 (load, a chunk of steps, store) well under 100 ms of compute. `python -m studyapp.lab.bench`
-(part of `make bench`) measures all three. The form is built from `task_bounds(task)`: the
-task's own `config_bounds()` for the fields the lab offers, narrowed to the caps below.
+(part of `make bench`) measures the lab's side of it (a poll, a stored run, how many runs a
+machine serves); rnncore's own bench measures the step. The numbers are rnncore's
+(`rnncore.product_bounds`: `lab_config_bounds`, `LAB_STEP_MS`, `LAB_RUN_BYTES`); the form is
+built from `task_bounds(task)`, those bounds for the fields the lab offers.
 """
 
 from __future__ import annotations
@@ -12,41 +14,58 @@ from __future__ import annotations
 from rnncore import training_limits
 from rnncore.tasks import TASKS
 
-try:  # the engine's product bounds, once they land (rnncore/product_bounds.py)
-    from rnncore import product_bounds as _engine  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the engine's branch
-    _engine = None
-
-
-def _engine_value(name: str, default):
-    return getattr(_engine, name, default) if _engine is not None else default
-
-
 # --- what a run may be ------------------------------------------------------------------
 TASK_ORDER = ("adding", "sine", "copy", "char_lm", "sentiment", "future_context")
 DEFAULT_TASK = "adding"            # the ready default: an LSTM on the adding problem
 DEFAULT_SEED = 1
 TASK_TITLES = {name: TASKS[name].title for name in TASK_ORDER}
-
-# Caps within rnncore's ranges (inclusive). Keys are the tasks' hyperparameter names.
-CAPS: dict[str, tuple[float, float]] = _engine_value("LAB_CAPS", {
-    "hidden_size": (1, 64),
-    "num_layers": (1, 2),
-    "batch_size": (1, 32),
-    "max_steps": (1, 2_000),
-    "seq_len": (2, 50),            # every task's sequences (the task's own minimum applies)
-    "delay": (1, 40),              # copy: T = 2 x copy_length + delay <= 50
-    "copy_length": (1, 5),
-    "shift": (1, 20),
-    "clip_value": (1e-3, 1e3),
-})
-MAX_RUN_BYTES = _engine_value("LAB_MAX_RUN_BYTES", 1_000_000)   # a stored run, at max_steps
-MAX_STEP_SECONDS = _engine_value("LAB_MAX_STEP_SECONDS", 0.050)  # one step at the caps (bench)
 MAX_TEXT_CHARS = 20_000            # the language model's training text (rnncore's own limit)
+
+try:  # the engine's product bounds (rnncore/product_bounds.py, from the engine's branch)
+    from rnncore.product_bounds import (LAB_RUN_BYTES, LAB_STEP_MS, lab_config_bounds,
+                                        lab_default_config)
+except ImportError:  # until it lands on main: the same names and numbers, mirrored here
+    LAB_STEP_MS = 50.0             # one step at a task's lab bounds (make bench measures it)
+    LAB_RUN_BYTES = 1_000_000      # a finished run at a task's lab bounds, as Trainer bytes
+
+    _STEPS, _EVAL_EVERY, _LAYERS = (1, 2000), (10, 500), (1, 2)
+    # task -> hyperparameter -> (min, max, default): what sets a step's cost and a run's size
+    _LAB: dict[str, dict[str, tuple]] = {
+        "sine": {"hidden_size": (1, 64, 16), "num_layers": (*_LAYERS, 1),
+                 "batch_size": (1, 32, 16), "seq_len": (5, 100, 30),
+                 "max_steps": (*_STEPS, 200), "eval_every": (*_EVAL_EVERY, 20)},
+        "adding": {"hidden_size": (1, 64, 32), "num_layers": (*_LAYERS, 1),
+                   "batch_size": (1, 32, 32), "seq_len": (4, 100, 30),
+                   "max_steps": (*_STEPS, 600), "eval_every": (*_EVAL_EVERY, 25)},
+        "copy": {"hidden_size": (1, 64, 32), "num_layers": (*_LAYERS, 1),
+                 "batch_size": (1, 32, 32), "delay": (1, 80, 10), "copy_length": (1, 10, 3),
+                 "max_steps": (*_STEPS, 400), "eval_every": (*_EVAL_EVERY, 25)},
+        "char_lm": {"hidden_size": (1, 48, 48), "num_layers": (*_LAYERS, 1),
+                    "batch_size": (1, 32, 16), "seq_len": (2, 100, 25),
+                    "max_steps": (*_STEPS, 300), "eval_every": (*_EVAL_EVERY, 25)},
+        "sentiment": {"hidden_size": (1, 64, 8), "num_layers": (*_LAYERS, 1),
+                      "batch_size": (1, 16, 16), "max_steps": (*_STEPS, 150),
+                      "eval_every": (*_EVAL_EVERY, 10)},
+        "future_context": {"hidden_size": (1, 32, 16), "num_layers": (*_LAYERS, 1),
+                           "batch_size": (1, 32, 32), "seq_len": (2, 50, 10),
+                           "max_steps": (*_STEPS, 200), "eval_every": (*_EVAL_EVERY, 20)},
+    }
+
+    def lab_default_config(task_name: str) -> dict:
+        """The task's defaults, with the lab's defaults for the bounded keys."""
+        return {**TASKS[task_name].default_config(),
+                **{name: b[2] for name, b in _LAB[task_name].items()}}
+
+    def lab_config_bounds(task_name: str) -> dict:
+        """task.config_bounds() narrowed to the lab's bounds (min, max, default)."""
+        described = TASKS[task_name].config_bounds()
+        for name, (low, high, default) in _LAB[task_name].items():
+            described[name] = {**described[name], "min": low, "max": high, "default": default}
+        return described
 
 # --- what the form offers ---------------------------------------------------------------
 COMMON_FIELDS = ("cell", "hidden_size", "num_layers", "batch_size", "optimizer", "lr", "clip",
-                 "clip_value", "forget_bias", "max_steps")
+                 "clip_value", "forget_bias", "max_steps", "eval_every")
 TASK_FIELDS: dict[str, tuple[str, ...]] = {
     "sine": ("seq_len", "noise"),
     "adding": ("seq_len",),
@@ -56,12 +75,13 @@ TASK_FIELDS: dict[str, tuple[str, ...]] = {
     "future_context": ("bidirectional", "seq_len", "shift", "n_symbols"),
 }
 SEED = training_limits.SEED
+MAX_STEPS = max(lab_config_bounds(name)["max_steps"]["max"] for name in TASK_ORDER)
 LEARNING_RATE = training_limits.LEARNING_RATE   # the log-scale slider spans all of it
 
 # --- how runs advance -------------------------------------------------------------------
 POLL_SECONDS = 1                   # the page polls once a second while a run trains
-CHUNK_STEPS = _engine_value("LAB_CHUNK_STEPS", 50)        # at most this many steps per poll
-CHUNK_SECONDS = _engine_value("LAB_CHUNK_SECONDS", 0.040)  # ... and no new step after this
+CHUNK_STEPS = 50       # at most this many steps per poll
+CHUNK_SECONDS = 0.040 # ... and no new step after this
 MIN_POLLS_PER_RUN = 10             # a short run still grows over about ten polls
 RUNNING_PER_LEARNER = 3            # runs training at once, per learner
 RUNNING_WINDOW_SECONDS = 10        # a run counts as training while polled this recently
@@ -83,16 +103,8 @@ def fields(task_name: str) -> tuple[str, ...]:
 
 
 def task_bounds(task_name: str) -> dict[str, dict]:
-    """name -> the task's description of that hyperparameter (`Param.describe()`: default,
-    kind, min/max or choices, help), for the fields the lab offers, ranges narrowed to CAPS."""
-    described = TASKS[task_name].config_bounds()
-    out = {}
-    for name in fields(task_name):
-        entry = dict(described[name])
-        if name in CAPS and entry["kind"] in ("int", "float"):
-            low, high = CAPS[name]
-            entry["min"] = max(entry["min"], low)
-            entry["max"] = min(entry["max"], high)
-            entry["default"] = min(max(entry["default"], entry["min"]), entry["max"])
-        out[name] = entry
-    return out
+    """name -> the description of that hyperparameter (`Param.describe()`: default, kind,
+    min/max or choices, help) for the fields the lab offers: the engine's lab bounds
+    (`lab_config_bounds`), where the task's own range applies to the rest."""
+    described = lab_config_bounds(task_name)
+    return {name: dict(described[name]) for name in fields(task_name)}

@@ -42,9 +42,14 @@ def _baseline_lines(fig: go.Figure, baseline: dict, max_steps: int, *, loss: boo
 
 LEGEND = {"orientation": "h", "y": -0.3}
 # Log axes labelled 1, 1.5, 2, 3, 5, 7 per decade in plain numbers (plotly's own log ticks print bare digits).
-LOG_TICKS = [round(m * 10.0 ** e, 12) for e in range(-6, 7) for m in (1, 1.5, 2, 3, 5, 7)]
-LOG_AXIS = {"type": "log", "tickvals": LOG_TICKS, "ticktext": [f"{v:g}" for v in LOG_TICKS],
+def _log_axis(mantissas) -> dict:
+    ticks = [round(m * 10.0 ** e, 12) for e in range(-6, 7) for m in mantissas]
+    return {"type": "log", "tickvals": ticks, "ticktext": [f"{v:g}" for v in ticks],
             "gridcolor": "#e6e9ee"}
+
+
+LOG_AXIS = _log_axis((1, 1.5, 2, 3, 5, 7))      # losses: usually a decade or two
+WIDE_LOG_AXIS = _log_axis((1, 2, 5))            # gradient norms: often several decades
 MARGIN = {"l": 56, "r": 16, "t": 36, "b": 64}
 
 
@@ -69,7 +74,7 @@ def loss_figure(state: RunState) -> dict:
 def gradient_figure(state: RunState) -> dict:
     history, max_steps = state.history, state.run.max_steps
     fig = site_figure(title={"text": "Gradient norm"}, xaxis=_x_axis(max_steps),
-                      yaxis={"title": {"text": "global norm"}, **LOG_AXIS}, legend=LEGEND, margin=MARGIN, height=320)
+                      yaxis={"title": {"text": "global norm"}, **WIDE_LOG_AXIS}, legend=LEGEND, margin=MARGIN, height=320)
     steps = list(range(1, len(history["grad_norm"]) + 1))
     fig.add_scatter(x=steps, y=history["grad_norm"], mode="lines", name="before clipping",
                     meta="grad_norm", line={"color": PALETTE[3], "width": 1.5})

@@ -22,7 +22,7 @@ LABELS = {
     "task": "Task", "cell": "Cell", "hidden_size": "Hidden units", "num_layers": "Layers",
     "batch_size": "Batch size", "optimizer": "Optimiser", "lr": "Learning rate",
     "clip": "Gradient clipping", "clip_value": "Clip at", "forget_bias": "Forget-gate bias",
-    "max_steps": "Training steps", "seed": "Seed", "seq_len": "Sequence length",
+    "max_steps": "Training steps", "eval_every": "Evaluate every", "seed": "Seed", "seq_len": "Sequence length",
     "noise": "Input noise", "n_symbols": "Symbols", "copy_length": "Symbols to copy",
     "delay": "Delay", "shift": "Look-ahead", "bidirectional": "Direction",
     "train_embeddings": "Word embeddings", "topic": "Training text",
@@ -33,6 +33,7 @@ HELP = {
     "clip": "", "clip_value": "largest global norm, or largest |entry|",
     "forget_bias": "LSTM only: 1 to 3 start it with a longer memory",
     "max_steps": "", "batch_size": "sequences per step",
+    "eval_every": "steps, on a fixed evaluation set",
 }
 CHOICE_LABELS = {
     "cell": {"rnn": "Vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"},
@@ -48,7 +49,8 @@ GROUPS = (
     ("Network", ("cell", "hidden_size", "num_layers", "bidirectional", "forget_bias")),
     ("Data", ("topic", "seq_len", "noise", "n_symbols", "copy_length", "delay", "shift",
               "train_embeddings")),
-    ("Training", ("optimizer", "lr", "clip", "clip_value", "batch_size", "max_steps", "seed")),
+    ("Training", ("optimizer", "lr", "clip", "clip_value", "batch_size", "max_steps",
+                  "eval_every", "seed")),
 )
 
 
@@ -196,7 +198,7 @@ def _field(name: str, entry: dict) -> forms.Field:
 class PollForm(forms.Form):
     """A poll: the last step the page has plotted, and the sampling temperature."""
 
-    since = forms.IntegerField(min_value=0, max_value=bounds.CAPS["max_steps"][1],
+    since = forms.IntegerField(min_value=0, max_value=bounds.MAX_STEPS,
                                required=False)
     temperature = forms.FloatField(min_value=bounds.TEMPERATURE[0],
                                    max_value=bounds.TEMPERATURE[1], required=False)

@@ -101,13 +101,13 @@ def stored_size(trainer: Trainer) -> int:
 
 def check_settings(settings: dict) -> None:
     """ValueError (naming the setting) unless settings make a run the lab accepts: within the
-    task's ranges and small enough to store (MAX_RUN_BYTES at max_steps)."""
+    task's ranges and small enough to store (LAB_RUN_BYTES at max_steps)."""
     task, config, seed = trainer_config(settings)
     trainer = Trainer(get_task(task), config, seed)
     size = stored_size(trainer)
-    if size > bounds.MAX_RUN_BYTES:
+    if size > bounds.LAB_RUN_BYTES:
         raise ValueError(f"hidden_size: this network would store {size / 1e6:.1f} MB, over the "
-                         f"lab's {bounds.MAX_RUN_BYTES / 1e6:.0f} MB per run; use fewer hidden "
+                         f"lab's {bounds.LAB_RUN_BYTES / 1e6:.0f} MB per run; use fewer hidden "
                          f"units or layers")
 
 

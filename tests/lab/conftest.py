@@ -7,9 +7,18 @@ from studyapp.accounts.learners import current_learner
 # A small adding run: 30 steps of an 8-unit LSTM on sequences of 8 (3 steps per poll).
 SMALL = {"task": "adding", "cell": "lstm", "hidden_size": 8, "num_layers": 1, "batch_size": 4,
          "optimizer": "adam", "lr": 0.01, "clip": "norm", "clip_value": 5.0, "forget_bias": 0.0,
-         "max_steps": 30, "seq_len": 8, "seed": 7}
-# ... and the trainer configuration it stands for (eval_every is the task's, 25)
+         "max_steps": 30, "eval_every": 25, "seq_len": 8, "seed": 7}
+# ... and the trainer configuration it stands for
 SMALL_CONFIG = {k: v for k, v in SMALL.items() if k not in ("task", "seed")}
+
+
+@pytest.fixture(autouse=True)
+def whole_chunks(monkeypatch):
+    """Polls take their whole chunk of steps: the time bound (CHUNK_SECONDS) would make the
+    number of steps per poll depend on the machine's load. `make bench` measures it."""
+    from studyapp.lab import bounds
+
+    monkeypatch.setattr(bounds, "CHUNK_SECONDS", 600.0)
 
 
 @pytest.fixture

@@ -10,10 +10,12 @@ def test_largest_settings_fit_the_stored_size_bound(db):
         for cell in ("rnn", "lstm", "gru"):
             settings = bench._largest_settings(task, cell)
             training.check_settings(settings)
-            assert settings["num_layers"] == bounds.CAPS["num_layers"][1]
+            described = bounds.task_bounds(task)
+            assert settings["num_layers"] == described["num_layers"]["max"]
+            assert settings["hidden_size"] == described["hidden_size"]["max"]
 
 
 def test_chunk_timing_reports_what_it_measured(db):
     settings = bench._largest_settings("sentiment", "rnn")
     timing = bench._time_chunks(settings, repeats=1)
-    assert timing["steps"] >= 1 and timing["size"] < bounds.MAX_RUN_BYTES
+    assert timing["steps"] >= 1 and timing["size"] < bounds.LAB_RUN_BYTES

@@ -283,7 +283,8 @@ def test_divergence_is_reported_with_rnncores_reason(client, htmx):
     whole = Trainer.create("sine", {"cell": "rnn", "optimizer": "sgd", "lr": 10.0,
                                     "clip": "none", "max_steps": 200, "seq_len": 20,
                                     "hidden_size": 16, "num_layers": 1, "batch_size": 4,
-                                    "clip_value": 5.0, "forget_bias": 0.0, "noise": 0.0},
+                                    "clip_value": 5.0, "forget_bias": 0.0, "noise": 0.0,
+                                    "eval_every": 25},
                            seed=7)
     whole.advance(200)
     assert whole.status == "diverged" and bytes(run.state) == whole.to_bytes()

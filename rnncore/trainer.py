@@ -37,9 +37,9 @@ import time
 import numpy as np
 
 from . import limits, serialization, training_limits
+from .plateau import MIN_IMPROVEMENT, PATIENCE, Plateau, detect_plateau  # the lab's plateau rule
 from .clipping import clip_grad_norm, clip_grad_value, global_norm
 from .optim import Optimizer, make_optimizer
-from .plateau import MIN_IMPROVEMENT, PATIENCE, Plateau, detect_plateau
 from .tasks import Task, get_task
 
 MAX_MESSAGE = 1_000                     # characters of a status message

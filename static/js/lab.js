@@ -68,6 +68,19 @@
     applyPoints(JSON.parse(source.dataset.points));
   }
 
+  // Keys on a run's page: space starts or pauses, s takes one step (not while typing).
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target.closest && target.closest("input, select, textarea, button, a, [contenteditable]")) return;
+    var live = document.getElementById("run-live");
+    if (!live) return;
+    var control = null;
+    if (event.key === " ") control = live.querySelector("[data-control=pause], [data-control=start]");
+    else if (event.key === "s") control = live.querySelector("[data-control=step]");
+    if (control && !control.disabled) { event.preventDefault(); control.click(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { wireSliders(document); });
   document.addEventListener("htmx:afterSettle", function (event) {
     var root = event.detail.elt;

@@ -64,7 +64,8 @@ def test_default_run_trains_live_pauses_and_resumes(page, live_server, transacti
     expect(page.locator("[data-field=step]")).to_have_text(str(paused_at))
     assert loss_points(page)[0][-1] == paused_at        # the plot is drawn from the stored run
 
-    page.get_by_role("button", name="Resume").click()
+    page.locator("h1").click()                          # focus off the controls
+    page.keyboard.press(" ")                            # space resumes
     expect(page.locator("#run-live")).to_have_attribute("data-running", "true")
     page.wait_for_function(
         f"Number(document.getElementById('run-live').dataset.step) > {paused_at}",
@@ -74,4 +75,26 @@ def test_default_run_trains_live_pauses_and_resumes(page, live_server, transacti
     assert steps[-1] > paused_at
     page.get_by_role("button", name="Pause").click()
     expect(page.locator("#run-live")).to_have_attribute("data-running", "false")
+    assert console_errors == []
+
+
+def test_choosing_a_task_loads_its_settings_and_a_shareable_link(page, live_server,
+                                                                  transactional_db,
+                                                                  console_errors):
+    page.goto(live_server.url + "/lab/")
+    assert page.evaluate("htmx.config.allowEval") is False
+    page.get_by_label("Task").select_option("copy")
+    expect(page.get_by_label("Delay")).to_have_value("10")          # the copy task's fields
+    expect(page.get_by_label("Cell")).to_have_value("gru")          # ... and defaults
+    assert page.url.endswith("/lab/?task=copy")
+    page.get_by_label("Delay").fill("20")
+    page.get_by_role("button", name="Link to these settings").click()
+    expect(page.get_by_label("Delay")).to_have_value("20")
+    assert "delay=20" in page.url and "task=copy" in page.url
+    page.goto(page.url)                                              # the link, opened anew
+    expect(page.get_by_label("Delay")).to_have_value("20")
+    # no inline script code (figure data is JSON in json_script, which is not code)
+    code = page.evaluate("[...document.scripts].filter(s => !s.src && s.type !== "
+                         "'application/json').length")
+    assert code == 0
     assert console_errors == []

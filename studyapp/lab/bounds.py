@@ -80,8 +80,8 @@ LEARNING_RATE = training_limits.LEARNING_RATE   # the log-scale slider spans all
 
 # --- how runs advance -------------------------------------------------------------------
 POLL_SECONDS = 1                   # the page polls once a second while a run trains
-CHUNK_STEPS = 50       # at most this many steps per poll
-CHUNK_SECONDS = 0.040 # ... and no new step after this
+CHUNK_STEPS = 50         # at most this many steps per poll
+CHUNK_SECONDS = 0.030    # ... and no new step after this (one step is under 50 ms)
 MIN_POLLS_PER_RUN = 10             # a short run still grows over about ten polls
 RUNNING_PER_LEARNER = 3            # runs training at once, per learner
 RUNNING_WINDOW_SECONDS = 10        # a run counts as training while polled this recently

@@ -45,6 +45,19 @@ class RunLimitError(Exception):
     """A start the lab refuses (too many runs training or stored): a 409 with this message."""
 
 
+class RunUnreadable(Exception):
+    """A stored run its bytes no longer load (saved by another version of the engine)."""
+
+
+def _load(run: Run) -> Trainer:
+    try:
+        return Trainer.from_bytes(bytes(run.state))
+    except ValueError as error:
+        raise RunUnreadable(f"Run {run.pk} was saved in a form this version of the lab cannot "
+                            f"read ({error}). Delete it and start it again from its "
+                            f"settings.") from None
+
+
 class ReplayConflict(Exception):
     """A Start replayed with other settings than the first time: a 409, nothing changes."""
 
@@ -181,7 +194,7 @@ def _store(run: Run, *, expected_version: int | None, **values) -> bool:
 def _lost(run: Run) -> Trainer:
     """Another request wrote first: the stored state is the answer."""
     run.refresh_from_db()
-    return Trainer.from_bytes(bytes(run.state))
+    return _load(run)
 
 
 def poll_run(*, run: Run, temperature: float | None = None) -> RunState:
@@ -192,7 +205,7 @@ def poll_run(*, run: Run, temperature: float | None = None) -> RunState:
     place free, else it is paused with a notice."""
     now = timezone.now()
     notice = ""
-    trainer = Trainer.from_bytes(bytes(run.state))
+    trainer = _load(run)
     if run.running and not run.done:
         stale = (run.last_polled is None or
                  run.last_polled < now - timedelta(seconds=bounds.RUNNING_WINDOW_SECONDS))
@@ -216,7 +229,7 @@ def poll_run(*, run: Run, temperature: float | None = None) -> RunState:
 def start_run(*, run: Run) -> RunState:
     """Start (or resume) a paused run; RunLimitError when the learner has no place free."""
     now = timezone.now()
-    trainer = Trainer.from_bytes(bytes(run.state))
+    trainer = _load(run)
     if not run.done:
         with transaction.atomic():
             _lock(run.learner)
@@ -230,12 +243,12 @@ def pause_run(*, run: Run) -> RunState:
     """Stop advancing the run (a poll already training loses its write to this one)."""
     _store(run, expected_version=None, running=False)
     run.refresh_from_db()   # the state as it is now paused
-    return describe(run=run, trainer=Trainer.from_bytes(bytes(run.state)))
+    return describe(run=run, trainer=_load(run))
 
 
 def step_run(*, run: Run) -> RunState:
     """Pause the run and train exactly one step."""
-    trainer = Trainer.from_bytes(bytes(run.state))
+    trainer = _load(run)
     trainer.advance(1)
     if not _store(run, expected_version=run.version, running=False, **_columns(trainer)):
         trainer = _lost(run)
@@ -244,7 +257,7 @@ def step_run(*, run: Run) -> RunState:
 
 def reset_run(*, run: Run) -> RunState:
     """Back to step 0 with the same settings and seed (the same fresh network), paused."""
-    saved = Trainer.from_bytes(bytes(run.state))
+    saved = _load(run)
     trainer = Trainer.create(saved.task.name, saved.config, saved.seed)
     _store(run, expected_version=None, running=False, **_columns(trainer))
     return describe(run=run, trainer=trainer)
@@ -273,8 +286,7 @@ def export_runs(learner: Learner) -> list[dict]:
 
 def state_of(*, run: Run, temperature: float | None = None) -> RunState:
     """The run as stored (a page load, a change of temperature)."""
-    return describe(run=run, trainer=Trainer.from_bytes(bytes(run.state)),
-                    temperature=temperature)
+    return describe(run=run, trainer=_load(run), temperature=temperature)
 
 
 # --- what the page shows ----------------------------------------------------------------

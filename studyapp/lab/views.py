@@ -6,6 +6,7 @@ leaves the run paused or done answers 286, which stops htmx's polling.
 """
 
 import json
+from functools import wraps
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
 from studyapp.accounts.learners import current_learner
-from studyapp.web import HtmxHttpRequest, render_page
+from studyapp.web import HtmxHttpRequest, render_error, render_page
 
 from . import bounds, charts, training
 from .forms import PollForm, RunSettingsForm, chosen_task, settings_query, settings_rows
@@ -63,6 +64,18 @@ def run_create(request: HtmxHttpRequest):
     return redirect(run, permanent=False)
 
 
+def _readable(view):
+    """A stored run that no longer loads is a 409 with what to do, never a 500."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except training.RunUnreadable as error:
+            return render_error(request, status=409, title="This run cannot be opened",
+                                message=str(error), page_template="lab/run_error.html")
+    return wrapper
+
+
 def _own_run(request, run_id: int) -> Run:
     """The requesting learner's run, or 404 (another learner's run does not exist for them)."""
     learner = current_learner(request)
@@ -104,6 +117,7 @@ def _baselines(baseline: dict) -> list[tuple[str, str]]:
 
 
 @require_safe
+@_readable
 def run_detail(request: HtmxHttpRequest, run_id: int):
     run = _own_run(request, run_id)
     form = PollForm(request.GET)
@@ -143,6 +157,7 @@ def _bad_poll(request, run: Run, form_errors: str) -> HttpResponse:
 
 
 @require_POST
+@_readable
 def run_poll(request: HtmxHttpRequest, run_id: int):
     """One poll: advance a started run by a chunk; answer with the points the page lacks."""
     run = _own_run(request, run_id)
@@ -154,6 +169,7 @@ def run_poll(request: HtmxHttpRequest, run_id: int):
 
 
 @require_POST
+@_readable
 def run_start(request: HtmxHttpRequest, run_id: int):
     run = _own_run(request, run_id)
     form = _poll_input(request)
@@ -168,6 +184,7 @@ def run_start(request: HtmxHttpRequest, run_id: int):
 
 
 @require_POST
+@_readable
 def run_pause(request: HtmxHttpRequest, run_id: int):
     form = _poll_input(request)
     state = training.pause_run(run=_own_run(request, run_id))
@@ -175,6 +192,7 @@ def run_pause(request: HtmxHttpRequest, run_id: int):
 
 
 @require_POST
+@_readable
 def run_step(request: HtmxHttpRequest, run_id: int):
     form = _poll_input(request)
     state = training.step_run(run=_own_run(request, run_id))
@@ -182,6 +200,7 @@ def run_step(request: HtmxHttpRequest, run_id: int):
 
 
 @require_POST
+@_readable
 def run_reset(request: HtmxHttpRequest, run_id: int):
     state = training.reset_run(run=_own_run(request, run_id))
     return _live(request, state, since=None)
@@ -194,6 +213,7 @@ def run_delete(request: HtmxHttpRequest, run_id: int):
 
 
 @require_safe
+@_readable
 def run_sample(request: HtmxHttpRequest, run_id: int):
     """The language model's sample at another temperature (the slider; htmx)."""
     run = _own_run(request, run_id)

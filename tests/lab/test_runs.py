@@ -340,3 +340,14 @@ def test_export_lists_settings_and_metrics(client, htmx):
     exported = training.export_runs(learner_of(client))
     assert exported[0]["settings"] == SMALL and exported[0]["step"] == 3
     assert set(exported[0]["metrics"]) == {"eval_loss", "eval_mse"}
+
+
+def test_a_run_that_no_longer_loads_is_a_409_with_what_to_do(client, htmx):
+    run = started_run(client)
+    Run.objects.filter(pk=run.pk).update(state=b"not a run")
+    page = client.get(f"/lab/runs/{run.pk}/")
+    assert page.status_code == 409 and "Delete it and start it again" in page.content.decode()
+    polled = poll(client, run, htmx)
+    assert polled.status_code == 409 and "cannot be opened" in polled.content.decode()
+    assert client.post(f"/lab/runs/{run.pk}/delete/").status_code == 302
+    assert not Run.objects.exists()

@@ -1,13 +1,15 @@
 # make run   - set up everything and serve the site at http://127.0.0.1:8000/
 # make test  - set up everything (Chromium too, when root) and run the whole test suite
-# make bench - engine benchmarks (rnncore vs PyTorch where available)
+# make bench - engine benchmarks (rnncore vs PyTorch where available); review at scale
+# make serve-prod - the production stack (nginx -> gunicorn, DEBUG=0) on loopback; make stop-prod
+# make check-prod - slow clients and a log-in flood against that stack (about 30 s)
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-postgres bench claims check-content browser clean
+.PHONY: run test test-postgres bench claims check-content browser clean serve-prod stop-prod check-prod
 
 # python3 resolves to 3.12 inside the checkout through pyenv's .python-version.
 $(PY):
@@ -60,17 +62,24 @@ bench: $(VENV)/.installed-run
 	-@$(MAKE) --no-print-directory .bench-torch/bin/python
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training
+	$(PY) -m studyapp.review.bench
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 $(PY) -m studyapp.lab.bench
 
 # The course's long-range claims, trained out (a minute or two).
 claims: $(VENV)/.installed-run
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training --claims
 
-# Part of make bench: the lab's poll at its bounds, a stored run's size, and how many runs a
-# 2-core machine keeps training (studyapp/lab/bench.py); one OpenBLAS thread per web worker.
-.PHONY: bench-lab
-bench: bench-lab
-bench-lab: $(VENV)/.installed-run
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 $(PY) -m studyapp.lab.bench
+# nginx (deploy/nginx/) in front of gunicorn (deploy/gunicorn.conf.py) at http://127.0.0.1:$(PROD_PORT)/.
+PROD_PORT ?= 8088
+serve-prod: $(VENV)/.installed-run
+	PROD_PORT=$(PROD_PORT) bash deploy/serve-prod.sh
+
+stop-prod:
+	@bash deploy/stop-prod.sh
+
+# Starts the stack when it is not answering, then two stalled connections and a log-in flood.
+check-prod: $(VENV)/.installed-run
+	PROD_PORT=$(PROD_PORT) $(PY) deploy/check_prod.py --start
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

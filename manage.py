@@ -8,6 +8,10 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studyapp.settings")
     from django.core.management import execute_from_command_line
 
+    from studyapp.startup import load_settings_or_exit
+
+    load_settings_or_exit()
+
     execute_from_command_line(sys.argv)
 
 

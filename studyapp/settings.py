@@ -4,21 +4,40 @@ DEBUG          "1" for local development (make run sets it); off by default.
 SECRET_KEY     required in production; a development key is used when unset.
 ALLOWED_HOSTS  comma-separated host names (defaults to localhost when DEBUG).
 DATABASE_URL   e.g. postgres://user@127.0.0.1:5432/rnnstudy; SQLite in the project by default.
+STATIC_ROOT    where collectstatic writes (default: staticfiles/ in the checkout).
+PLAIN_HTTP     "1" for a plain-HTTP install on a LAN (no https redirect, HSTS or Secure cookies).
+Production switches (SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_PROXY_SSL_HEADER): README.
+A malformed value stops start-up with a message naming the variable (studyapp/startup.py).
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = os.environ.get(name, "").strip().lower()
+    if value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        raise ImproperlyConfigured(f"{name} must be 1 or 0 (or true/false, yes/no, on/off), "
+                                   f"not {os.environ[name]!r}")
+    return value in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return default
+    if not value.isascii() or not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of 0 or more, "
+                                   f"not {os.environ[name]!r}")
+    return int(value)
 
 
 def env_list(name, default=()):
@@ -42,11 +61,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "studyapp.accounts",
     "studyapp.course",
+    "studyapp.review",
     "studyapp.lab",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -97,7 +119,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
@@ -118,14 +140,33 @@ CSRF_FAILURE_VIEW = "studyapp.views.csrf_failure"
 # The course files, loaded by `manage.py load_course`.
 COURSE_DIR = BASE_DIR / "fixtures"
 
-# HTTPS hardening for production (everything but the local development server).
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+# HTTPS hardening for production (everything but the local development server and a plain-HTTP
+# LAN install, PLAIN_HTTP=1, which knowingly goes without it: README "Deploying").
+HTTPS = not DEBUG and not env_bool("PLAIN_HTTP")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if not DEBUG and not HTTPS:  # `check --deploy` stays quiet about the https it was told to skip
+    SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
 SECURE_REFERRER_POLICY = "same-origin"
+# The front-end rules of DESIGN.md, enforced: scripts and styles only from the site's own files.
+# The one exception is plotly.js's own stylesheet, which it writes into a <style> element: the
+# plot_scripts partial (components.html) creates that element with the request's nonce.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 if env_bool("SECURE_PROXY_SSL_HEADER"):
     # Behind a proxy that terminates TLS and sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

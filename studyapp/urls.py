@@ -3,10 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import views
+
 urlpatterns = [
     path("", include("studyapp.course.urls")),
+    path("review/", include("studyapp.review.urls")),
     path("lab/", include("studyapp.lab.urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", views.favicon),
 ]
 
 handler400 = "studyapp.views.bad_request"

@@ -4,6 +4,11 @@ These are not wrapped in `requires_csrf_token`: a page that could not be read (a
 unreadable charset) must not have its CSRF check run again while the error is rendered.
 """
 
+from django.conf import settings
+from django.http import FileResponse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
+
 from .web import render_error
 
 
@@ -34,3 +39,12 @@ def csrf_failure(request, reason=""):
     return render_error(request, status=403, page_template="403_csrf.html", title="Page expired",
                         message="Your answer was not sent because the page was open too long or "
                                 "cookies are blocked. Reload the page and try again.")
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, which browsers and feed readers ask for whatever the page's <link> says."""
+    response = FileResponse(open(settings.BASE_DIR / "static" / "favicon.ico", "rb"),
+                            content_type="image/x-icon")
+    patch_cache_control(response, public=True, max_age=86400)
+    return response

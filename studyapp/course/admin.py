@@ -28,7 +28,7 @@ class OptionInline(admin.TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(ReadOnlyAdmin):
-    list_display = ["key", "title", "filename"]
+    list_display = ["key", "title", "filename", "cites"]
 
 
 @admin.register(Topic)

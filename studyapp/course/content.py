@@ -30,9 +30,17 @@ class ContentError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
+    """A seed document (`file`, a file in shared/seeds/) or a list of references (`cites`:
+    the textbook chapters, papers and documentation that items beyond the seeds rest on)."""
+
     key: str
     title: str
-    filename: str
+    filename: str = ""
+    cites: tuple = ()
+
+    @property
+    def is_reference(self):
+        return bool(self.cites)
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,7 @@ NOTE_KEYS = ({"slug", "title", "body", "source"}, set())
 CARD_KEYS = ({"slug", "front", "back", "source"}, {"source_ref"})
 QUESTION_KEYS = ({"slug", "text", "explanation", "source", "options"}, {"source_ref"})
 OPTION_KEYS = ({"text"}, {"correct"})
-SOURCE_KEYS = ({"title", "file"}, set())
+SOURCE_KEYS = ({"title"}, {"file", "cites"})
 
 
 class _Reader:
@@ -140,6 +148,8 @@ class _Reader:
         ref = table.get("source_ref", "")
         if ref and not SOURCE_REF.match(ref):
             self.fail(item, f"source_ref {ref!r} must look like Q12 or F3")
+        if ref and self.sources[key].is_reference:
+            self.fail(item, f"source_ref {ref!r}: source {key!r} is a list of references, not a numbered list")
         return key, ref
 
     @staticmethod
@@ -234,11 +244,26 @@ def _load_toml(path):
 
 
 def read_sources(path):
+    """sources.toml: each key is a seed (`file = "..."`) or a reference list (`cites = [...]`)."""
     reader = _Reader(path, {})
     sources = {}
     for key, table in _load_toml(path).items():
-        reader.keys(table, SOURCE_KEYS, f"source {key!r}")
-        sources[key] = Source(key=key, title=table["title"], filename=table["file"])
+        item = f"source {key!r}"
+        reader.keys(table, SOURCE_KEYS, item)
+        if ("file" in table) == ("cites" in table):
+            reader.fail(item, "give either 'file' (a seed document) or 'cites' (a list of references)")
+        if not isinstance(table["title"], str) or not table["title"].strip():
+            reader.fail(item, "'title' must be non-empty text")
+        cites = table.get("cites", [])
+        if "cites" in table and (
+            not isinstance(cites, list) or not cites
+            or not all(isinstance(c, str) and c.strip() for c in cites)
+        ):
+            reader.fail(item, "'cites' must be a non-empty list of non-empty texts")
+        if "file" in table and (not isinstance(table["file"], str) or not table["file"].strip()):
+            reader.fail(item, "'file' must be non-empty text")
+        sources[key] = Source(key=key, title=table["title"], filename=table.get("file", ""),
+                              cites=tuple(c.strip() for c in cites))
     return sources
 
 

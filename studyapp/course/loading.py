@@ -83,7 +83,8 @@ def load_course(directory):
     course = read_course(directory)
     report = LoadReport()
     sources = _Rows(Source, "sources", lambda row: row.key, report)
-    source = {key: sources.upsert({"key": key}, {"title": s.title, "filename": s.filename})
+    source = {key: sources.upsert({"key": key}, {"title": s.title, "filename": s.filename,
+                                              "cites": "\n".join(s.cites)})
               for key, s in course.sources.items()}
     topics = _Rows(Topic, "topics", _by_slug, report)
     notes = _Rows(Note, "notes", _by_slug, report)

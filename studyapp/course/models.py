@@ -22,11 +22,13 @@ class TopicItemQuerySet(LiveQuerySet):
 
 
 class Source(models.Model):
-    """A source document the course was written from (shared/seeds/)."""
+    """A source document the course was written from (shared/seeds/), or the list of standard
+    references that items beyond the seeds rest on (`cites`, one reference a line)."""
 
     key = models.CharField(max_length=16, unique=True)
     title = models.CharField(max_length=200)
-    filename = models.CharField(max_length=200)
+    filename = models.CharField(max_length=200, blank=True, help_text="The seed file; empty for references.")
+    cites = models.TextField(blank=True, help_text="The references, one a line; empty for a seed.")
 
     def __str__(self):
         return f"{self.key}: {self.title}"

@@ -22,7 +22,41 @@ _MATRIX = re.compile(r"\\begin\{([bpvBV]?matrix)\}(.*?)\\end\{\1\}", re.S)
 _GARBLED_ROW = re.compile(r"(?<!\\)\\ ")
 _UNKNOWN_COMMAND = re.compile(r"<mi>\\([A-Za-z]+)</mi>")
 # LaTeX puts a thin space between an operator name and a bare argument (\ln 0.8, \log P).
-_OPERATOR_NAME = re.compile(r"(<mi>(?:ln|log|exp|tanh|sin|cos|det|dim)</mi>)(?=<m[in]>)")
+# An operator name that carries a script (\tanh^2 x, \log_2 n, \tanh') is the first child of
+# an <msup>/<msub>/<msubsup>: the space goes after that whole element, never inside it (a
+# script element with a third child is laid out as a plain row, the script on the baseline).
+_OPERATOR_NAMES = "ln|log|exp|tanh|sin|cos|det|dim"
+# A bare argument is an ordinary atom: a token, or a scripted, accented, fraction or root element
+# (\log \hat{y}_t, \ln x^2); no space before a parenthesis or another operator.
+_ARGUMENT = r"<m(?:i|n|sub|sup|subsup|over|under|frac|sqrt)[ >]"
+_OPERATOR_NAME = re.compile(
+    rf"(?<!<msup>)(?<!<msub>)(?<!<msubsup>)(<mi>(?:{_OPERATOR_NAMES})</mi>)(?={_ARGUMENT})"
+)
+# ... and between an ordinary atom or a closing parenthesis and an operator name (y_t \log p).
+_AFTER_ATOM = "|".join(
+    f"(?<={end})" for end in ("</mi>", "</mn>", "</msub>", "</msup>", "</msubsup>", "</mover>",
+                              'stretchy="false">&#x00029;</mo>')
+)
+_OPERATOR_AFTER_ATOM = re.compile(
+    rf"(?:{_AFTER_ATOM})(?=<mi>(?:{_OPERATOR_NAMES})</mi>|<(?:msup|msub|msubsup)><mi>(?:{_OPERATOR_NAMES})</mi>)"
+)
+_SCRIPTED_OPERATOR = re.compile(rf"<(msup|msub|msubsup)><mi>(?:{_OPERATOR_NAMES})</mi>")
+_THIN_SPACE = '<mspace width="0.1667em"></mspace>'
+# f', \tanh', \sigma'': latex2mathml makes the prime a superscript, but U+2032 is already a raised
+# glyph (TeX's \prime is the one made to be superscripted), so it sits far too high. On a token
+# base it is set after the base, as Unicode math typesetting does.
+_PRIMED_TOKEN = re.compile(
+    r"<msup>(<(mi|mn|mtext)>[^<]*</\2>)(?:<mrow>)?<mi>(&#x0203[234];)</mi>(?:</mrow>)?</msup>"
+)
+_PRIME = r'<mrow>\1<mo lspace="0" rspace="0">\3</mo></mrow>'
+# \mathbb{1}, \mathbf{1}: latex2mathml writes letters as Unicode math alphanumerics (\mathbf{h} is
+# U+1D421) but digits as <mn mathvariant="...">, which Chromium ignores (MathML Core keeps only
+# mathvariant="normal"): the indicator 𝟙 would show as a plain 1. Digits get their code points too.
+_STYLED_DIGITS = re.compile(r'<mn mathvariant="(bold|double-struck)">([0-9]+)</mn>')
+_DIGIT_ZERO = {"bold": 0x1D7CE, "double-struck": 0x1D7D8}
+# 31{,}000: latex2mathml makes the braced comma an operator (spaced: "31, 000"); it is part of
+# the number.
+_GROUPED_DIGITS = re.compile(r"<mn>([0-9.,]+)</mn><mrow><mo>&#x0002C;</mo></mrow><mn>([0-9.,]+)</mn>")
 # A bar is a fence in |y| and |x|: no operator spacing around it (as in LaTeX).
 _BAR = '<mo stretchy="false">&#x0007C;</mo>'
 
@@ -58,7 +92,43 @@ def math_to_mathml(latex, display=False):
     # Accents (\tilde, \hat, \bar) sit tight on their base only when marked as accents.
     mathml = mathml.replace("<mover>", '<mover accent="true">')
     mathml = mathml.replace(_BAR, '<mo stretchy="false" lspace="0" rspace="0">&#x0007C;</mo>')
-    return _OPERATOR_NAME.sub(r'\1<mspace width="0.1667em"></mspace>', mathml)
+    mathml = _PRIMED_TOKEN.sub(_PRIME, mathml)
+    # x : I \to X (and \colon): latex2mathml makes the colon an identifier, set without spacing.
+    mathml = mathml.replace("<mi>:</mi>", "<mo>:</mo>").replace("<mi>&#x0003A;</mi>", "<mo>:</mo>")
+    mathml = _STYLED_DIGITS.sub(_styled_digits, mathml)
+    while _GROUPED_DIGITS.search(mathml):
+        mathml = _GROUPED_DIGITS.sub(r"<mn>\1,\2</mn>", mathml)
+    mathml = _OPERATOR_AFTER_ATOM.sub(_THIN_SPACE, mathml)
+    return _space_scripted_operators(_OPERATOR_NAME.sub(rf"\1{_THIN_SPACE}", mathml))
+
+
+def _styled_digits(match):
+    zero = _DIGIT_ZERO[match.group(1)]
+    return "<mn>" + "".join(f"&#x{zero + int(d):05X};" for d in match.group(2)) + "</mn>"
+
+
+def _space_scripted_operators(mathml):
+    r"""A thin space after a scripted operator name (<msup><mi>tanh</mi>...</msup>) that is
+    followed by a bare argument (<mi>, <mn>), as LaTeX sets \log^2 n."""
+    pieces, done = [], 0
+    for match in _SCRIPTED_OPERATOR.finditer(mathml):
+        if match.start() < done:
+            continue
+        tag, depth, i = match.group(1), 0, match.start()
+        opening, closing = re.compile(rf"<{tag}>|</{tag}>"), f"</{tag}>"
+        for inner in opening.finditer(mathml, i):
+            depth += -1 if inner.group() == closing else 1
+            if depth == 0:
+                end = inner.end()
+                break
+        else:  # latex2mathml always closes what it opens
+            continue
+        pieces.append(mathml[done:end])
+        if re.match(_ARGUMENT, mathml[end:]):
+            pieces.append(_THIN_SPACE)
+        done = end
+    pieces.append(mathml[done:])
+    return "".join(pieces)
 
 
 def _render_math(content, options):

@@ -13,6 +13,16 @@ def plotted(n):
             f" return !!(gd && gd.data && gd.data[0].x.length >= {n}); }})()")
 
 
+def wait_until(page, expression, timeout=60_000):
+    """Poll a page expression from Python (wait_for_function evaluates a string in the page,
+    which the site's CSP forbids)."""
+    waited = 0
+    while not page.evaluate(expression):
+        assert waited < timeout, f"timed out waiting for {expression}"
+        page.wait_for_timeout(200)
+        waited += 200
+
+
 def loss_points(page):
     """(steps, losses) of the training-loss trace as plotted."""
     return page.evaluate("""() => {
@@ -40,10 +50,10 @@ def test_default_run_trains_live_pauses_and_resumes(page, live_server, transacti
     expect(live).to_have_attribute("data-running", "true")
 
     # the loss curve gains points poll by poll
-    page.wait_for_function(plotted(20), timeout=60_000)
+    wait_until(page, plotted(20))
     steps, losses = loss_points(page)
     assert steps == list(range(1, len(steps) + 1))
-    page.wait_for_function(plotted(50), timeout=90_000)
+    wait_until(page, plotted(50), timeout=90_000)
     steps, losses = loss_points(page)
     first, last = sum(losses[:5]) / 5, sum(losses[-10:]) / 10
     assert last < 0.5 * first, (first, last)            # it falls
@@ -58,7 +68,7 @@ def test_default_run_trains_live_pauses_and_resumes(page, live_server, transacti
     assert int(page.locator("#run-live").get_attribute("data-step")) == paused_at
 
     page.reload()
-    page.wait_for_function(plotted(paused_at))
+    wait_until(page, plotted(paused_at))
     live = page.locator("#run-live")
     expect(live).to_have_attribute("data-step", str(paused_at))
     expect(page.locator("[data-field=step]")).to_have_text(str(paused_at))
@@ -67,9 +77,8 @@ def test_default_run_trains_live_pauses_and_resumes(page, live_server, transacti
     page.locator("h1").click()                          # focus off the controls
     page.keyboard.press(" ")                            # space resumes
     expect(page.locator("#run-live")).to_have_attribute("data-running", "true")
-    page.wait_for_function(
-        f"Number(document.getElementById('run-live').dataset.step) > {paused_at}",
-        timeout=30_000)
+    wait_until(page, f"Number(document.getElementById('run-live').dataset.step) > {paused_at}")
+    wait_until(page, plotted(paused_at + 1))
     steps, _ = loss_points(page)
     assert steps == list(range(1, len(steps) + 1))      # continued from the same step, no gap
     assert steps[-1] > paused_at

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from studyapp.course.content import read_course
 
-from .seeds import SIGNUP_WALL, normalise, parse_000, parse_002
+from .seeds import SEEDS, SIGNUP_WALL, normalise, parse_000, parse_002
 
 COURSE = read_course(settings.COURSE_DIR)
 QUESTIONS = [(t, q) for t in COURSE.topics for q in t.questions]
@@ -110,3 +110,55 @@ def test_correct_answers_are_spread_over_positions():
     positions = [next(i for i, o in enumerate(q.options) if o.correct) for _, q in QUESTIONS]
     counts = [positions.count(i) for i in range(4)]
     assert min(counts) >= len(positions) // 8, counts
+
+
+def test_every_seed_source_has_its_file():
+    seeds = [source for source in COURSE.sources.values() if not source.is_reference]
+    assert {source.key for source in seeds} == {"000", "001", "002", "003"}
+    for source in seeds:
+        assert (SEEDS / source.filename).is_file(), source.filename
+
+
+def test_the_references_say_what_they_cite():
+    references = COURSE.sources["ref"]
+    assert references.is_reference and not references.filename
+    assert all(":" in cite for cite in references.cites), "each reference says what it is cited for"
+
+
+def cited_names():
+    """The first name of each cited work: 'Goodfellow', 'Williams', ..., 'PyTorch'."""
+    return {part.strip().split()[0].rstrip(",") for cite in COURSE.sources["ref"].cites for part in cite.split(";")}
+
+
+ITEMS = [(t, kind, item) for t in COURSE.topics for kind in ("notes", "cards", "questions") for item in getattr(t, kind)]
+
+
+def item_text(item):
+    fields = ("title", "body", "front", "back", "text", "explanation")
+    text = " ".join(getattr(item, name, "") for name in fields)
+    return text + " ".join(option.text for option in getattr(item, "options", ()))
+
+
+@pytest.mark.parametrize("topic, kind, item", [i for i in ITEMS if i[2].source == "ref"],
+                         ids=lambda value: getattr(value, "slug", value) if not isinstance(value, str) else value)
+def test_an_item_from_the_references_names_its_reference(topic, kind, item):
+    assert not getattr(item, "source_ref", "")
+    assert any(name in item_text(item) for name in cited_names()), (item.slug, sorted(cited_names()))
+
+
+# Coverage beyond the seeds (issue 10): (topic, what must be covered, in which kinds of item).
+COVERAGE = [
+    ("rnn-architectures", ["teacher forcing", "exposure bias"], ("notes", "cards", "questions")),
+    ("rnn-architectures", ["bottleneck", "attention", "bahdanau"], ("notes", "cards")),
+    ("loss-functions", ["mask", "ignore_index", "pack_padded_sequence"], ("notes", "cards")),
+    ("loss-functions", ["mask", "real tokens"], ("questions",)),
+    ("hidden-state", ["h_n", "output", "batch_first", "nn.lstm"], ("notes", "cards", "questions")),
+    ("bptt", ["checkpoint", "williams and peng", r"\tau_1", r"\tau_2"], ("notes",)),
+]
+
+
+@pytest.mark.parametrize("topic_slug, terms, kinds", COVERAGE, ids=[f"{c[0]}:{c[1][0]}" for c in COVERAGE])
+def test_coverage_beyond_the_seeds(topic_slug, terms, kinds):
+    (topic,) = [t for t in COURSE.topics if t.slug == topic_slug]
+    for kind in kinds:
+        assert any(all(term in item_text(item).lower() for term in terms) for item in getattr(topic, kind)), (kind, terms)

@@ -44,6 +44,8 @@ EXPECTED = {
     "bptt-scalar-jacobian": lambda: [0.8 * (1 - 0.6**2)],
     "activation-softmax-numeric": lambda: np.exp(np.log([1, 2, 5])) / np.exp(np.log([1, 2, 5])).sum(),
     "loss-cross-entropy-numeric": lambda: [-np.mean(np.log([0.5, 0.25]))],
+    # Masked padding: the mean per-token loss divides by the real tokens, 3 + 5 + 8.
+    "loss-masked-padding": lambda: [3 + 5 + 8],
     "loss-ctc-numeric": lambda: [-np.log(ctc_probability([{"a": 0.6, "-": 0.4}, {"a": 0.5, "-": 0.5}], "a"))],
     "vanishing-scalar-product-numeric": lambda: [0.5**10],
     "vanishing-gradient-clipping-effect": lambda: [5 / 10, 5],

@@ -5,9 +5,9 @@ from django.core.management import CommandError, call_command
 
 from studyapp.course.content import ContentError, read_course
 from studyapp.course.loading import load_course
-from studyapp.course.models import Flashcard, Note, Option, Question, Topic
+from studyapp.course.models import Flashcard, Note, Option, Question, Source, Topic
 
-from tests.coursefiles import GRU, HIDDEN_STATE, write_course
+from tests.coursefiles import GRU, HIDDEN_STATE, SOURCES, write_course
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +186,44 @@ def test_reload_without_changes_is_a_few_queries(tmp_path, django_assert_max_num
 def test_topic_source_path_is_relative_to_the_course_folder(tmp_path):
     load_course(write_course(tmp_path))
     assert Topic.objects.get(slug="gru").source_path == "course/100-gru.toml"
+
+
+REFERENCES = SOURCES + """
+[ref]
+title = "Standard references"
+cites = ["Goodfellow et al., Deep Learning, ch. 10", "PyTorch documentation: torch.nn.RNN"]
+"""
+
+
+def test_a_reference_source_is_loaded_with_what_it_cites(tmp_path):
+    card = GRU.replace('source = "000"', 'source = "ref"')
+    write_course(tmp_path, {"030-hidden-state.toml": HIDDEN_STATE, "100-gru.toml": card}, sources=REFERENCES)
+    course = read_course(tmp_path)
+    assert course.sources["ref"].is_reference and not course.sources["000"].is_reference
+    load_course(tmp_path)
+    source = Source.objects.get(key="ref")
+    assert source.filename == ""
+    assert source.cites == "Goodfellow et al., Deep Learning, ch. 10\nPyTorch documentation: torch.nn.RNN"
+    assert Flashcard.objects.get(slug="gru-card").source == source
+    assert load_course(tmp_path).summary() == "no changes"
+
+
+@pytest.mark.parametrize("sources, message", [
+    ('[ref]\ntitle = "R"\nfile = "r.txt"\ncites = ["A"]\n', "either 'file'"),
+    ('[ref]\ntitle = "R"\n', "either 'file'"),
+    ('[ref]\ntitle = "R"\ncites = []\n', "non-empty list"),
+    ('[ref]\ntitle = "R"\ncites = "A"\n', "non-empty list"),
+    ('[ref]\ntitle = "R"\ncites = ["A", " "]\n', "non-empty list"),
+])
+def test_a_bad_source_entry_is_an_error(tmp_path, sources, message):
+    write_course(tmp_path, sources=SOURCES + sources)
+    with pytest.raises(ContentError, match=message) as raised:
+        read_course(tmp_path)
+    assert raised.value.path.name == "sources.toml" and "source 'ref'" in raised.value.item
+
+
+def test_an_item_from_the_references_has_no_source_ref(tmp_path):
+    card = GRU.replace('source = "000"', 'source = "ref"\nsource_ref = "F3"')
+    write_course(tmp_path, {"030-hidden-state.toml": HIDDEN_STATE, "100-gru.toml": card}, sources=REFERENCES)
+    with pytest.raises(ContentError, match="is a list of references, not a numbered list"):
+        read_course(tmp_path)

@@ -1,5 +1,7 @@
 """Course text to HTML: Markdown with LaTeX rendered as MathML on the server."""
 
+import re
+
 import pytest
 
 from studyapp.course.rendering import MathError, math_to_mathml, render_inline, render_markdown
@@ -46,3 +48,115 @@ def test_math_at_the_start_of_a_text_is_rendered():
 def test_bad_latex_is_an_error(latex, message):
     with pytest.raises(MathError, match=message):
         math_to_mathml(latex)
+
+
+# Scripted operator names: the thin space after \tanh, \log ... goes after the script element,
+# never inside it (an <msup> with three children is laid out as a row, the script on the baseline).
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
+CHILDREN = {"msup": 2, "msub": 2, "msubsup": 3}
+
+
+def scripts(mathml):
+    """(tag, [child tags]) of every script element in a MathML string."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(mathml)
+    return [
+        (element.tag.removeprefix(MATHML), [child.tag.removeprefix(MATHML) for child in element])
+        for element in root.iter()
+        if element.tag.removeprefix(MATHML) in CHILDREN
+    ]
+
+
+@pytest.mark.parametrize("latex, base, script", [
+    (r"\tanh^2(x)", "tanh", "<mn>2</mn>"),
+    (r"1 - \tanh^2(x)", "tanh", "<mn>2</mn>"),
+    (r"\log^2 n", "log", "<mn>2</mn>"),
+    (r"\log_2 n", "log", "<mn>2</mn>"),
+    (r"\tanh^{2}_{i} x", "tanh", "<mrow><mi>i</mi></mrow><mrow><mn>2</mn></mrow>"),
+])
+def test_a_scripted_operator_keeps_its_script_raised(latex, base, script):
+    mathml = math_to_mathml(latex)
+    for tag, children in scripts(mathml):
+        assert len(children) == CHILDREN[tag], (latex, tag, children)
+    tag = "msubsup" if "_{i}" in latex else "msub" if "_" in latex else "msup"
+    assert f"<{tag}><mi>{base}</mi>{script}</{tag}>" in mathml
+
+
+@pytest.mark.parametrize("latex, base", [
+    (r"\tanh'(x)", "<mi>tanh</mi>"),
+    (r"\tanh^{\prime}(a_2)", "<mi>tanh</mi>"),
+    (r"\sigma'(x)", "<mi>&#x003C3;</mi>"),
+    (r"f'(a_t)", "<mi>f</mi>"),
+    (r"\text{ReLU}'(x)", "<mtext>ReLU</mtext>"),
+])
+def test_a_prime_follows_its_base_unspaced(latex, base):
+    # U+2032 is a raised glyph already: set as a superscript it floats far above the base.
+    mathml = math_to_mathml(latex)
+    assert f'<mrow>{base}<mo lspace="0" rspace="0">&#x02032;</mo></mrow><mo' in mathml
+    assert "<msup>" not in mathml and "<mspace" not in mathml
+
+
+def test_a_scripted_operator_is_spaced_from_a_bare_argument():
+    space = '<mspace width="0.1667em"></mspace>'
+    assert f"<msup><mi>log</mi><mn>2</mn></msup>{space}<mi>n</mi>" in math_to_mathml(r"\log^2 n")
+    assert f"<msub><mi>log</mi><mn>2</mn></msub>{space}<mi>n</mi>" in math_to_mathml(r"\log_2 n")
+    assert "</msup><mo" in math_to_mathml(r"\tanh^2(x)")  # no space before a parenthesis
+    assert f"<mi>tanh</mi>{space}<mi>x</mi>" in math_to_mathml(r"\tanh x")  # unscripted: as before
+
+
+@pytest.mark.parametrize("latex, number", [
+    ("31{,}000", "31,000"),
+    (r"620 \cdot 50 = 31{,}000", "31,000"),
+    ("1{,}000{,}000", "1,000,000"),
+])
+def test_a_braced_thousands_comma_is_part_of_the_number(latex, number):
+    mathml = math_to_mathml(latex)
+    assert f"<mn>{number}</mn>" in mathml
+    assert "<mo>&#x0002C;</mo>" not in mathml
+
+
+def test_a_comma_between_numbers_is_still_punctuation():
+    # (0, 1) is an interval: the comma stays an operator with its spacing.
+    assert "<mo>&#x0002C;</mo>" in math_to_mathml("(0, 1)")
+
+
+@pytest.mark.parametrize("latex, glyphs", [
+    (r"\mathbb{1}[i = j]", "&#x1D7D9;"),  # the indicator: double-struck one
+    (r"s + \alpha \mathbf{1}", "&#x1D7CF;"),  # the all-ones vector: bold one
+    (r"\mathbf{10}", "&#x1D7CF;&#x1D7CE;"),
+])
+def test_styled_digits_are_their_own_characters(latex, glyphs):
+    # Chromium ignores mathvariant on <mn>: a double-struck 1 would show as a plain 1.
+    mathml = math_to_mathml(latex)
+    assert f"<mn>{glyphs}</mn>" in mathml and "mathvariant" not in mathml
+
+
+@pytest.mark.parametrize("latex, after", [
+    (r"\log \hat{y}_{t, y_t}", "<msub><mover"),  # scripted and accented argument
+    (r"\ln x^2", "<msup><mi>x</mi>"),
+    (r"\log \frac{1}{2}", "<mfrac>"),
+])
+def test_an_operator_name_is_spaced_from_a_compound_argument(latex, after):
+    assert f'<mspace width="0.1667em"></mspace>{after}' in math_to_mathml(latex)
+
+
+@pytest.mark.parametrize("latex, before", [
+    (r"y_{t,i} \log \hat{y}_{t,i}", "</msub>"),
+    (r"x \ln 2", "<mi>x</mi>"),
+    (r"(1 - y) \log (1 - p)", 'stretchy="false">&#x00029;</mo>'),
+    (r"2 \tanh^2 x", "<mn>2</mn>"),
+])
+def test_an_operator_name_is_spaced_from_the_atom_before_it(latex, before):
+    assert f'{before}<mspace width="0.1667em"></mspace><m' in math_to_mathml(latex)
+
+
+@pytest.mark.parametrize("latex", [r"1 - \tanh^2(x)", r"\frac{1}{2}(\ln 2 + \ln 4)", r"= -\log p"])
+def test_no_space_between_an_operator_sign_or_parenthesis_and_an_operator_name(latex):
+    mathml = math_to_mathml(latex)
+    assert not re.search(r'</mo><mspace width="0.1667em"></mspace>', mathml), mathml
+
+
+@pytest.mark.parametrize("latex", [r"x : I \to X", r"x \colon I \to X"])
+def test_a_colon_is_an_operator(latex):
+    assert "<mi>x</mi><mo>:</mo><mi>I</mi>" in math_to_mathml(latex)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "review"
+urlpatterns = [
+    path("", views.review_all, name="all"),
+    path("topics/<slug:topic_slug>/", views.review_topic, name="topic"),
+    path("settings/", views.settings_page, name="settings"),
+]

@@ -57,6 +57,14 @@ class Run(models.Model):
         return TASK_TITLES.get(self.task, self.task)
 
     @property
+    def title(self) -> str:
+        """What the run trains, e.g. 'Bidirectional GRU on future context'."""
+        task = self.task_title.replace(" (bidirectional)", "")
+        cell = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}.get(self.settings.get("cell"), "")
+        prefix = "Bidirectional " if self.settings.get("bidirectional") else ""
+        return f"{prefix}{cell} on {task[:1].lower() + task[1:]}"
+
+    @property
     def shown_status(self) -> str:
         """Training (started and polled in the last seconds), Paused, Ready, Finished, Diverged."""
         if self.done:

@@ -81,6 +81,20 @@
     if (control && !control.disabled) { event.preventDefault(); control.click(); }
   });
 
+  // A poll answered with an error (the run deleted in another tab, the session gone): show the
+  // message (site.js / the server's partial do) and stop polling, by putting a copy of the
+  // panel without its polling in its place. Its buttons still work as plain forms.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || elt.id !== "run-live" || !elt.hasAttribute("hx-trigger")) return;
+    if (event.detail.xhr.status < 400) return;
+    var still = elt.cloneNode(true);
+    still.removeAttribute("hx-trigger");
+    still.removeAttribute("hx-post");
+    still.dataset.running = "false";
+    elt.replaceWith(still);
+  });
+
   document.addEventListener("DOMContentLoaded", function () { wireSliders(document); });
   document.addEventListener("htmx:afterSettle", function (event) {
     var root = event.detail.elt;

@@ -107,3 +107,21 @@ def test_choosing_a_task_loads_its_settings_and_a_shareable_link(page, live_serv
                          "'application/json').length")
     assert code == 0
     assert console_errors == []
+
+
+def test_a_run_deleted_elsewhere_stops_polling_with_a_message(page, live_server,
+                                                              transactional_db):
+    from studyapp.lab.models import Run
+
+    polls = []
+    page.on("request", lambda request: "/poll/" in request.url and polls.append(request.url))
+    page.goto(live_server.url + "/lab/")
+    page.get_by_role("button", name="Start training").click()
+    expect(page.locator("#run-live")).to_have_attribute("data-running", "true")
+    wait_until(page, "document.querySelectorAll('#run-live[hx-trigger]').length === 1")
+    Run.objects.all().delete()                       # another tab deleted it
+    expect(page.locator("#messages .message")).to_contain_text("no longer exists", timeout=10_000)
+    expect(page.locator("#run-live")).to_have_attribute("data-running", "false")
+    count = len(polls)
+    page.wait_for_timeout(2_500)
+    assert len(polls) == count                       # no more polls

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "studyapp.accounts",
     "studyapp.course",
     "studyapp.review",
+    "studyapp.quiz",
     "studyapp.lab",
 ]
 

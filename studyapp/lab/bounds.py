@@ -12,6 +12,7 @@ built from `task_bounds(task)`, those bounds for the fields the lab offers.
 from __future__ import annotations
 
 from rnncore import training_limits
+from rnncore.product_bounds import LAB_RUN_BYTES, LAB_STEP_MS, lab_config_bounds
 from rnncore.tasks import TASKS
 
 # --- what a run may be ------------------------------------------------------------------
@@ -21,47 +22,6 @@ DEFAULT_SEED = 1
 TASK_TITLES = {name: TASKS[name].title for name in TASK_ORDER}
 MAX_TEXT_CHARS = 20_000            # the language model's training text (rnncore's own limit)
 
-try:  # the engine's product bounds (rnncore/product_bounds.py, from the engine's branch)
-    from rnncore.product_bounds import (LAB_RUN_BYTES, LAB_STEP_MS, lab_config_bounds,
-                                        lab_default_config)
-except ImportError:  # until it lands on main: the same names and numbers, mirrored here
-    LAB_STEP_MS = 50.0             # one step at a task's lab bounds (make bench measures it)
-    LAB_RUN_BYTES = 1_000_000      # a finished run at a task's lab bounds, as Trainer bytes
-
-    _STEPS, _EVAL_EVERY, _LAYERS = (1, 2000), (10, 500), (1, 2)
-    # task -> hyperparameter -> (min, max, default): what sets a step's cost and a run's size
-    _LAB: dict[str, dict[str, tuple]] = {
-        "sine": {"hidden_size": (1, 64, 16), "num_layers": (*_LAYERS, 1),
-                 "batch_size": (1, 32, 16), "seq_len": (5, 100, 30),
-                 "max_steps": (*_STEPS, 200), "eval_every": (*_EVAL_EVERY, 20)},
-        "adding": {"hidden_size": (1, 64, 32), "num_layers": (*_LAYERS, 1),
-                   "batch_size": (1, 32, 32), "seq_len": (4, 100, 30),
-                   "max_steps": (*_STEPS, 600), "eval_every": (*_EVAL_EVERY, 25)},
-        "copy": {"hidden_size": (1, 64, 32), "num_layers": (*_LAYERS, 1),
-                 "batch_size": (1, 32, 32), "delay": (1, 80, 10), "copy_length": (1, 10, 3),
-                 "max_steps": (*_STEPS, 400), "eval_every": (*_EVAL_EVERY, 25)},
-        "char_lm": {"hidden_size": (1, 48, 48), "num_layers": (*_LAYERS, 1),
-                    "batch_size": (1, 32, 16), "seq_len": (2, 100, 25),
-                    "max_steps": (*_STEPS, 300), "eval_every": (*_EVAL_EVERY, 25)},
-        "sentiment": {"hidden_size": (1, 64, 8), "num_layers": (*_LAYERS, 1),
-                      "batch_size": (1, 16, 16), "max_steps": (*_STEPS, 150),
-                      "eval_every": (*_EVAL_EVERY, 10)},
-        "future_context": {"hidden_size": (1, 32, 16), "num_layers": (*_LAYERS, 1),
-                           "batch_size": (1, 32, 32), "seq_len": (2, 50, 10),
-                           "max_steps": (*_STEPS, 200), "eval_every": (*_EVAL_EVERY, 20)},
-    }
-
-    def lab_default_config(task_name: str) -> dict:
-        """The task's defaults, with the lab's defaults for the bounded keys."""
-        return {**TASKS[task_name].default_config(),
-                **{name: b[2] for name, b in _LAB[task_name].items()}}
-
-    def lab_config_bounds(task_name: str) -> dict:
-        """task.config_bounds() narrowed to the lab's bounds (min, max, default)."""
-        described = TASKS[task_name].config_bounds()
-        for name, (low, high, default) in _LAB[task_name].items():
-            described[name] = {**described[name], "min": low, "max": high, "default": default}
-        return described
 
 # --- what the form offers ---------------------------------------------------------------
 COMMON_FIELDS = ("cell", "hidden_size", "num_layers", "batch_size", "optimizer", "lr", "clip",

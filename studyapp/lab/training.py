@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from rnncore.product_bounds import check_lab_config
 from rnncore.tasks import get_task
 from rnncore.trainer import Trainer
 
@@ -114,9 +115,16 @@ def stored_size(trainer: Trainer) -> int:
 
 def check_settings(settings: dict) -> None:
     """ValueError (naming the setting) unless settings make a run the lab accepts: within the
-    task's ranges and small enough to store (LAB_RUN_BYTES at max_steps)."""
+    task's ranges and the lab's (rnncore.product_bounds.check_lab_config), and small enough to
+    store (LAB_RUN_BYTES at max_steps)."""
     task, config, seed = trainer_config(settings)
-    trainer = Trainer(get_task(task), config, seed)
+    check_lab_config(task, config)
+    check_size(Trainer(get_task(task), config, seed))
+
+
+def check_size(trainer: Trainer) -> None:
+    """ValueError unless the run stays under LAB_RUN_BYTES at max_steps (the product bounds
+    keep every run the form accepts under it; this is the safety net behind them)."""
     size = stored_size(trainer)
     if size > bounds.LAB_RUN_BYTES:
         raise ValueError(f"hidden_size: this network would store {size / 1e6:.1f} MB, over the "

@@ -56,5 +56,7 @@ def console_errors(page):
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
+    # A request the page itself abandoned by navigating on (a font, the favicon) is no error.
+    page.on("requestfailed", lambda request: request.failure != "net::ERR_ABORTED"
+            and errors.append(f"failed: {request.url} ({request.failure})"))
     return errors

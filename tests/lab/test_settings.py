@@ -97,13 +97,17 @@ def test_cross_field_rules_of_rnncore_become_field_errors(client):
 
 
 def test_a_network_too_big_to_store_is_refused():
-    """The bounds keep every run under LAB_RUN_BYTES; the stored-size check is the safety net
-    behind them (here a network past the bounds)."""
+    """The lab's bounds keep every run under LAB_RUN_BYTES (rnncore's check_lab_config refuses
+    what is past them); the stored-size check is the safety net behind them."""
     settings = {"task": "future_context", "cell": "lstm", "hidden_size": 64, "num_layers": 2,
                 "bidirectional": True, "seq_len": 10, "shift": 2, "n_symbols": 16,
                 "max_steps": 2000, "seed": 0, "optimizer": "adam"}
-    with pytest.raises(ValueError, match="MB, over the lab's 1 MB per run"):
+    with pytest.raises(ValueError, match=r"hidden_size must be in \[1, 32\]"):
         training.check_settings(settings)
+    _, config, seed = training.trainer_config(settings)
+    big = Trainer.create("future_context", config, seed)
+    with pytest.raises(ValueError, match="MB, over the lab's 1 MB per run"):
+        training.check_size(big)
 
 
 def test_the_stored_size_estimate_matches_a_finished_run():

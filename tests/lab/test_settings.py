@@ -62,7 +62,8 @@ def test_a_link_fills_the_same_settings(client):
 
 @pytest.mark.parametrize("query, field, message", [
     ("hidden_size=999", "hidden_size", "less than or equal to 64"),
-    ("eval_every=5", "eval_every", "greater than or equal to 10"),
+    ("eval_every=5", "eval_every",
+     f"greater than or equal to {bounds.task_bounds('adding')['eval_every']['min']}"),
     ("hidden_size=0", "hidden_size", "greater than or equal to 1"),
     ("num_layers=3", "num_layers", "less than or equal to 2"),
     ("lr=100", "lr", "less than or equal to 10.0"),

@@ -33,16 +33,13 @@ def _list_context(request, form, **extra):
 @require_safe
 def lab_home(request: HtmxHttpRequest):
     """The ready default (or the settings a shared link carries) and the learner's runs."""
-    settings_in_query = set(request.GET) - {"task"}
-    if settings_in_query:
-        form = RunSettingsForm(request.GET)
+    task = request.GET.get("task", bounds.DEFAULT_TASK)
+    status = 200
+    if set(request.GET) - {"task"} or task not in bounds.TASK_ORDER:
+        form = RunSettingsForm(request.GET)          # settings to check, shown as sent
         status = 200 if form.is_valid() else 400
     else:
-        form = RunSettingsForm(task=chosen_task(request.GET))
-        status = 200 if request.GET.get("task", bounds.DEFAULT_TASK) in bounds.TASK_ORDER else 400
-        if status == 400:
-            form = RunSettingsForm(request.GET)
-            form.is_valid()
+        form = RunSettingsForm(task=chosen_task(request.GET))   # the task's ready defaults
     return render_page(request, LIST_TEMPLATE, _list_context(request, form), partial="run_form",
                        status=status)
 

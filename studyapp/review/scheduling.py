@@ -536,6 +536,13 @@ def bring_forward(*, learner: Learner, flashcards: list[Flashcard], attempt_id: 
     return outcomes
 
 
+def cards_brought_forward_by(*, learner: Learner, attempt_id: int) -> list[Flashcard]:
+    """The cards a quiz attempt's misses brought forward (entries not undone), in course order."""
+    ids = Review.objects.filter(learner=learner, kind=Review.QUIZ_MISS, quiz_attempt=attempt_id,
+                                undone=False).values("flashcard")
+    return list(Flashcard.objects.filter(pk__in=ids).select_related("topic").order_by("topic__order", "position"))
+
+
 def retrievability(*, card_state: CardState | None, settings: ReviewSettings, now: datetime) -> float:
     """The probability (FSRS) that the learner recalls the card at `now`: 0 for a card never learnt."""
     if card_state is None or card_state.state == CardState.NEW or card_state.stability is None:

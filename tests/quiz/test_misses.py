@@ -207,3 +207,13 @@ def test_the_card_history_page_is_the_learners_own(course, client):
     page = client.get(f"/review/cards/{card.slug}/")
     assert page.status_code == 200 and "You have not studied this card yet" in page.content.decode()
     assert client.get("/review/cards/no-such-card/").status_code == 404
+
+
+def test_the_course_pages_count_cards_brought_forward_as_due(course, learner):
+    question = gru_quiz(learner).questions.first()
+    miss(question)
+    gru = Topic.objects.get(slug="gru")
+    counts = scheduling.due_counts_by_topic(learner=learner, now=timezone.now())[gru.pk]
+    assert counts.forward == len(named_cards(question)) == counts.due
+    topic_queue = scheduling.build_queue(learner=learner, topic=gru, now=timezone.now())
+    assert topic_queue.kind == "forward" and topic_queue.counts.forward == counts.forward

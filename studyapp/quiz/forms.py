@@ -13,6 +13,7 @@ MAX_TYPED = 200
 
 class BuildForm(forms.Form):
     all_topics = forms.BooleanField(required=False, label="All topics")
+    weakest = forms.BooleanField(required=False, label="My weakest topics")
     topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.live(), to_field_name="slug", required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -38,12 +39,13 @@ class BuildForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("all_topics") and not cleaned.get("topics") and "topics" not in self.errors:
-            self.add_error("topics", "Choose at least one topic, or All topics.")
+        if (not cleaned.get("all_topics") and not cleaned.get("weakest") and not cleaned.get("topics")
+                and "topics" not in self.errors):
+            self.add_error("topics", "Choose at least one topic, or All topics, or My weakest topics.")
         return cleaned
 
     def chosen_topics(self) -> list[Topic] | None:
-        """The topics to quiz on (None: all of them)."""
+        """The topics to quiz on (None: all of them; ignored for My weakest topics)."""
         return None if self.cleaned_data["all_topics"] else list(self.cleaned_data["topics"])
 
 

@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("", include("studyapp.course.urls")),
     path("review/", include("studyapp.review.urls")),
+    path("accounts/", include("studyapp.accounts.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
 ]

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.review_all, name="all"),
     path("topics/<slug:topic_slug>/", views.review_topic, name="topic"),
     path("settings/", views.settings_page, name="settings"),
+    path("guest-progress/", views.guest_progress, name="guest_progress"),
 ]

@@ -20,5 +20,5 @@ class AccountsConfig(AppConfig):
             if request is not None and hasattr(request, "session") and user is not None:
                 learners.discard_pending_guest(request)
 
-        user_logged_in.connect(keep_guest_aside, dispatch_uid="accounts.keep_guest_aside")
-        user_logged_out.connect(drop_pending_guest, dispatch_uid="accounts.drop_pending_guest")
+        user_logged_in.connect(keep_guest_aside, weak=False, dispatch_uid="accounts.keep_guest_aside")
+        user_logged_out.connect(drop_pending_guest, weak=False, dispatch_uid="accounts.drop_pending_guest")

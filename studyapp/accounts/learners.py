@@ -215,6 +215,7 @@ def delete_account(*, user: AbstractBaseUser) -> int:
     """Delete the user, their learner and every row pointing at it (cascade), and their failed
     log-in records. Returns the number of rows deleted."""
     from axes.models import AccessAttempt
+    from django.contrib.auth import get_user_model
 
     AccessAttempt.objects.filter(username=user.get_username()).delete()
-    return type(user)._default_manager.filter(pk=user.pk).delete()[0]
+    return get_user_model()._default_manager.filter(pk=user.pk).delete()[0]

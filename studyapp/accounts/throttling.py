@@ -78,8 +78,10 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None):
     """axes's lock-out response: the site's page saying why and for how long (429)."""
     seconds = seconds_left(request)
     minutes = max(1, math.ceil(seconds / 60))
-    return render(request, "accounts/login_locked.html", {
+    response = render(request, "accounts/login_locked.html", {
         "minutes": minutes, "seconds": seconds,
         "cool_off_minutes": round(get_cool_off(request).total_seconds() / 60),
         "failure_limit": settings.AXES_FAILURE_LIMIT,
-    }, status=429, headers={"Retry-After": str(max(seconds, 1))})
+    }, status=429)
+    response["Retry-After"] = str(max(seconds, 1))
+    return response

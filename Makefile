@@ -1,6 +1,6 @@
 # make run   - set up everything and serve the site at http://127.0.0.1:8000/
 # make test  - set up everything (Chromium too, when root) and run the whole test suite
-# make bench - engine benchmarks (rnncore vs PyTorch where available); review at scale
+# make bench - engine benchmarks (rnncore vs PyTorch where available), the product bounds, review at scale
 # make serve-prod - the production stack (nginx -> gunicorn, DEBUG=0) on loopback; make stop-prod
 # make check-prod - slow clients and a log-in flood against that stack (about 30 s)
 
@@ -57,11 +57,14 @@ TORCH_WHEELS ?= $(or $(PIP_FIND_LINKS),/opt/wheels)
 	PYENV_VERSION=3.11.7 python3 -m venv .bench-torch
 	.bench-torch/bin/pip install --quiet torch==2.13.0 numpy || { rm -rf .bench-torch; exit 1; }
 
-# Unset the OpenBLAS overrides for the benchmark only (NOTES.md); never in tests or CI.
+# Unset the OpenBLAS overrides for the benchmark only (why: rnncore/README.md, "Benchmark");
+# never in tests or CI. Speed ratios against PyTorch, training steps per second, then the
+# product bounds' figures (demo calls, lab steps, stored run size against their budgets).
 bench: $(VENV)/.installed-run
 	-@$(MAKE) --no-print-directory .bench-torch/bin/python
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_bounds
 	$(PY) -m studyapp.review.bench
 
 # The course's long-range claims, trained out (a minute or two).

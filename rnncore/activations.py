@@ -6,13 +6,16 @@ caches (CS231n style):
     sigmoid  σ(x) = 1 / (1 + e^{-x})        σ'(x) = y (1 - y)
     tanh     tanh(x)                         tanh'(x) = 1 - y^2
     ReLU     max(0, x)                       ReLU'(x) = 1 if y > 0 else 0
-    softmax  s_k = e^{x_k} / Σ_j e^{x_j}    ∂s_k/∂x_j = s_k (δ_kj - s_j)
+    softmax  ŷ_j = e^{s_j} / Σ_k e^{s_k}    ∂ŷ_j/∂s_k = ŷ_j (1[j = k] - ŷ_k)
+
+(softmax of the scores s gives the prediction ŷ; 1[j = k] is 1 if j = k, else 0.)
 
 Sigmoid is computed from e^{-|x|}, which never overflows, so it keeps full relative precision
-even where σ(x) is tiny. (The sequence kernels in rnncore.bptt use the faster
-0.5 tanh(x/2) + 0.5 instead, which is exact to the last digit of numbers near 1 but not of
-numbers near 0; a gate's value is only ever added to or multiplied with numbers of order one, so
-there the difference is below rounding.) Softmax works along the last axis.
+even where σ(x) is tiny. (The sequence kernels in rnncore.bptt compute σ(a) = 1 / (1 + e^{-a})
+with the sigmoid gates' weight rows negated once, so one exp per block gives e^{-a}; they let
+e^{-a} overflow to inf, which gives σ = 0 exactly. A gate's value is only ever added to or
+multiplied with numbers of order one, so the two agree to rounding.) Softmax works along one
+axis, the last by default.
 
 Every public function accepts an array or array-like of real numbers (lists, scalars; integers
 are computed in float64, float32 stays float32) and raises ValueError naming the argument for
@@ -24,14 +27,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .limits import as_real_array
+from .limits import as_real_array, check_int
 
 
-def _with_last_axis(name: str, array: np.ndarray) -> np.ndarray:
-    if array.ndim == 0 or array.shape[-1] == 0:
+def _with_axis(name: str, array: np.ndarray, axis: int = -1) -> int:
+    """axis as an index of array, which must have at least 1 entry along it (the axis softmax
+    normalises); else ValueError."""
+    if array.ndim == 0 or array.shape[check_int("axis", axis, -array.ndim, array.ndim - 1)] == 0:
         raise ValueError(f"{name} must have at least one dimension and at least 1 entry along "
-                         f"the last axis (the one softmax normalises), got shape {array.shape}")
-    return array
+                         f"the axis softmax normalises, got shape {array.shape}")
+    return axis
 
 
 # ---- unchecked kernels (the arrays are already checked) ----------------------------------------
@@ -53,10 +58,10 @@ def _relu_derivative(y):
     return (y > 0).astype(y.dtype)
 
 
-def _softmax(x):
-    shifted = x - np.max(x, axis=-1, keepdims=True)
+def _softmax(x, axis=-1):
+    shifted = x - np.max(x, axis=axis, keepdims=True)     # e^x never overflows
     e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    return e / np.sum(e, axis=axis, keepdims=True)
 
 
 # ---- public, checked ---------------------------------------------------------------------------
@@ -92,20 +97,25 @@ def relu_derivative(y: np.ndarray) -> np.ndarray:
     return _relu_derivative(as_real_array("y", y))
 
 
-def softmax(x: np.ndarray) -> np.ndarray:
-    """Softmax along the last axis, shifted by the max so e^x never overflows. Shape of x
-    (at least 1-D, at least one entry along the last axis)."""
-    return _softmax(_with_last_axis("x", as_real_array("x", x)))
+def softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
+    """softmax(s)_j = e^{s_j} / Σ_k e^{s_k} along `axis` (the last by default), shifted by the
+    max so e^s never overflows. Shape of x (at least 1-D, at least one entry along the axis).
+    The one softmax of rnncore: the tasks and the sampling temperature use it too."""
+    x = as_real_array("x", x)
+    return _softmax(x, _with_axis("x", x, axis))
 
 
 def softmax_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Gradient wrt the softmax input, given upstream dy and the output y (same shapes).
+    """Gradient wrt the softmax input s, given upstream dy = dL/dŷ and the output y = ŷ (same
+    shapes), along the last axis.
 
-    dx_j = Σ_k dy_k s_k (δ_kj - s_j) = s_j (dy_j - Σ_k dy_k s_k): the Jacobian-vector product,
-    without building the (K, K) Jacobian.
+    ds_k = Σ_j dy_j ŷ_j (1[j = k] - ŷ_k) = ŷ_k (dy_k - Σ_j dy_j ŷ_j): the Jacobian-vector
+    product, without building the (Q, Q) Jacobian.
     """
-    dy = _with_last_axis("dy", as_real_array("dy", dy))
-    y = _with_last_axis("y", as_real_array("y", y))
+    dy = as_real_array("dy", dy)
+    y = as_real_array("y", y)
+    _with_axis("dy", dy)
+    _with_axis("y", y)
     if dy.shape != y.shape:
         raise ValueError(f"dy must have the shape of y {y.shape}, got {dy.shape}")
     return y * (dy - np.sum(dy * y, axis=-1, keepdims=True))

@@ -17,7 +17,7 @@ outputs the loss sees, and ``layer_gradient_norms`` gives every layer's:
     derivative is near 0 and little gradient passes.
   * hidden_trajectory: h_1..h_T, and their projection on the top principal components, to plot.
 
-Shapes: x (T, B, I) inputs of layer 0 (embedded already, if the model embeds tokens).
+Shapes: x (T, N, D) inputs of layer 0 (embedded already, if the model embeds tokens).
 """
 
 from __future__ import annotations
@@ -26,14 +26,10 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import limits
+from . import limits, training_limits
 from .cells import (gru_step_backward, gru_step_forward, lstm_step_backward, lstm_step_forward,
                     rnn_step_backward, rnn_step_forward)
 from .layers import GRU, LSTM, RNN
-
-SATURATION_THRESHOLD = (1e-4, 0.5)
-MAX_COMPONENTS = 3
-MAX_UNROLL_CELLS = 20_000_000      # T * B * H * num_layers * directions the unroll may hold
 
 
 class CellKind(NamedTuple):
@@ -104,28 +100,27 @@ def _cell(layer, index: int = 0, suffix: str = "") -> dict[str, np.ndarray]:
 
 def _real_array(name: str, value, shape_text: str) -> np.ndarray:
     """value as a finite float64 array (integers are fine), else ValueError naming it."""
-    return limits.check_floating_array(
-        name, limits.as_real_array(name, value, dtype=np.float64, finite=False,
-                                   expected=f"a real-valued array of shape {shape_text}"),
-        allow_empty=True)
+    return limits.check_floating_array(name, value, dtype=np.float64, allow_int=True,
+                                       allow_empty=True,
+                                       expected=f"a real-valued array of shape {shape_text}")
 
 
 def _check_x(layer, x) -> np.ndarray:
-    """x (T, B, input_size): a finite real-valued array, within MAX_UNROLL_CELLS."""
+    """x (T, N, input_size): a finite real-valued array, within limits.MAX_UNROLL_CELLS."""
     I = layer.input_size
-    array = _real_array("x", x, "(T, B, input_size)")
+    array = _real_array("x", x, "(T, N, input_size)")
     if array.ndim != 3 or array.shape[2] != I or array.shape[0] < 1 or array.shape[1] < 1:
-        raise ValueError(f"x must have shape (T, B, {I}) with T, B >= 1, got {array.shape}")
+        raise ValueError(f"x must have shape (T, N, {I}) with T, N >= 1, got {array.shape}")
     T, B, _ = array.shape
     cells = T * B * layer.hidden_size * layer.num_layers * layer.num_directions
-    if cells > MAX_UNROLL_CELLS:
-        raise ValueError(f"x is too large to unroll: T * B * hidden_size * num_layers * "
-                         f"directions must be at most {MAX_UNROLL_CELLS}, got {cells}")
+    if cells > limits.MAX_UNROLL_CELLS:
+        raise ValueError(f"x is too large to unroll: T * N * hidden_size * num_layers * "
+                         f"directions must be at most {limits.MAX_UNROLL_CELLS}, got {cells}")
     return array
 
 
 def _run_direction(layer, kind: str, cell: dict, x: np.ndarray, reverse: bool) -> dict:
-    """One direction of one layer over x (T, B, I) from a zero state, step by step."""
+    """One direction of one layer over x (T, N, D) from a zero state, step by step."""
     T, B, _ = x.shape
     H = cell["weight_hh"].shape[1]
     spec = CELL_KINDS[kind]
@@ -161,10 +156,10 @@ def _unroll_layers(layer, x: np.ndarray, up_to: int) -> list[list[dict]]:
 
 
 def unroll(layer, x: np.ndarray, layer_index: int = 0) -> dict:
-    """Run the forward direction of layer `layer_index` over x (T, B, I), the inputs of layer 0,
+    """Run the forward direction of layer `layer_index` over x (T, N, D), the inputs of layer 0,
     from a zero state, step by step (the layers below run first to give its inputs).
 
-    Returns {'kind', 'h': (T, B, H), 'c': (T, B, H) for LSTM, 'gates': {name: (T, B, H)},
+    Returns {'kind', 'h': (T, N, H), 'c': (T, N, H) for LSTM, 'gates': {name: (T, N, H)},
     'caches': one cache per step for the backward pass}."""
     _cell_kind(layer)
     layer_index = _check_layer_index(layer, layer_index)
@@ -172,7 +167,7 @@ def unroll(layer, x: np.ndarray, layer_index: int = 0) -> dict:
 
 
 def _backward_direction(run: dict, d_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """BPTT through one direction given dL/dh_t from above (T, B, H): returns (dL/dx (T, B, I),
+    """BPTT through one direction given dL/dh_t from above (T, N, H): returns (dL/dx (T, N, D),
     the total dL/dh_t's norm per step (T,), mean over the batch of each example's L2 norm)."""
     T = d_h.shape[0]
     norms = np.empty(T)
@@ -194,7 +189,7 @@ def _backward_direction(run: dict, d_h: np.ndarray) -> tuple[np.ndarray, np.ndar
 def layer_gradient_norms(layer, x: np.ndarray, d_outputs: np.ndarray | None = None) -> np.ndarray:
     """||dL/dh_t|| of every layer's forward direction, shape (num_layers, T).
 
-    d_outputs (T, B, H * directions): dL/d outputs of the top layer (e.g. the head's
+    d_outputs (T, N, H * directions): dL/d outputs of the top layer (e.g. the head's
     backward); None means L = u . h_T of the top layer's forward direction, u = 1/sqrt(H) (1..1).
     The gradient is propagated through the top layer first (both directions), and what reaches
     its inputs is dL/d outputs of the layer below, and so on down to layer 0."""
@@ -230,7 +225,7 @@ def hidden_gradient_norms(layer, x: np.ndarray, d_outputs: np.ndarray | None = N
     for the forward direction of layer `layer_index` (default: the top layer, whose outputs
     d_outputs are the gradient of).
 
-    d_outputs (T, B, H * directions): dL/d outputs of the top layer, coming straight from the
+    d_outputs (T, N, H * directions): dL/d outputs of the top layer, coming straight from the
     loss at each step (e.g. the head's backward). None means the loss sees only the top layer's
     last step, through a unit vector: L = u . h_T with u = 1/sqrt(H) (1, ..., 1), the cleanest
     view of vanishing and exploding. dL/dh_t is the total: what reaches step t from above (the
@@ -268,7 +263,8 @@ def gate_statistics(layer, x: np.ndarray, threshold: float = 0.05,
     Sigmoid gates (i, f, o, r, z) count as saturated below threshold or above 1 - threshold;
     tanh outputs (g, n, h) beyond 1 - threshold in absolute value.
     Returns {gate: {'mean': (T,) list, 'saturated': (T,) list, 'saturated_overall': float}}."""
-    threshold = limits.check_real("threshold", threshold, *SATURATION_THRESHOLD)
+    threshold = limits.check_real("threshold", threshold,
+                                  *training_limits.SATURATION_THRESHOLD)
     run = unroll(layer, x, layer_index)
     tanh_like = {"g", "n", "h"}
     stats = {}
@@ -286,10 +282,10 @@ def gate_statistics(layer, x: np.ndarray, threshold: float = 0.05,
 def hidden_trajectory(layer, x: np.ndarray, components: int = 2, layer_index: int = 0) -> dict:
     """Hidden states h_1..h_T and their projection on the top principal components.
 
-    The components are those of all T * B states (centred); the projection (T, B, k) draws each
-    sequence as a path. Returns {'h': (T, B, H), 'projection': (T, B, k),
-    'explained_variance_ratio': (k,)} and, for an LSTM, 'c': (T, B, H)."""
-    components = limits.check_int("components", components, 1, MAX_COMPONENTS)
+    The components are those of all T * B states (centred); the projection (T, N, k) draws each
+    sequence as a path. Returns {'h': (T, N, H), 'projection': (T, N, k),
+    'explained_variance_ratio': (k,)} and, for an LSTM, 'c': (T, N, H)."""
+    components = limits.check_int("components", components, 1, limits.MAX_COMPONENTS)
     run = unroll(layer, x, layer_index)
     h = run["h"]
     T, B, H = h.shape
@@ -306,15 +302,19 @@ def hidden_trajectory(layer, x: np.ndarray, components: int = 2, layer_index: in
     return out
 
 
-MAX_EXAMPLES = 256
-
 
 def analyse_run(run, n_examples: int = 8) -> dict:
-    """All of the above for a trainer run, on the first n_examples (1..MAX_EXAMPLES) of its
-    evaluation batch, with the gradient norms of the task's own loss: 'gradient_norms' for the
-    top layer (which the head's gradient reaches directly), 'gradient_norms_by_layer' for every
-    layer, bottom first. Gates, trajectory and spectral radius are layer 0's. JSON-able."""
-    n_examples = limits.check_int("n_examples", n_examples, 1, MAX_EXAMPLES)
+    """The lab's one way in: everything above for a trainer run, in one JSON-able dict, so the
+    lab never unrolls a model itself. On the first n_examples (1..limits.MAX_EXAMPLES) of the
+    run's evaluation batch, with the gradient norms of the task's own loss:
+
+        'cell', 'gradient_norms' (T,) top layer (which the head's gradient reaches directly),
+        'gradient_norms_by_layer' (L, T) bottom first, 'gradient_norms_last_step' (T,) for a
+        loss at the last step only, 'spectral_radius' {gate: rho}, 'gates' (gate_statistics),
+        'trajectory' (T, n, k) and 'explained_variance_ratio' (k,).
+
+    Gates, trajectory and spectral radius are layer 0's."""
+    n_examples = limits.check_int("n_examples", n_examples, 1, limits.MAX_EXAMPLES)
     model, batch = run.model, run.eval_data
     n = min(n_examples, batch.inputs.shape[1])
     if model.many_to_one:

@@ -1,11 +1,12 @@
 """Gradient clipping, the guard against exploding gradients.
 
-    by global norm   ||g|| = sqrt(sum over all parameters of sum g^2);
-                     if ||g|| > max_norm:  g <- g * max_norm / (||g|| + 1e-6)
+    by global norm   ||dp|| = sqrt(sum over all parameters p of sum dp^2), dp = dL/dp;
+                     if ||dp|| > max_norm:  dp <- dp * max_norm / (||dp|| + 1e-6)
                                                          (torch.nn.utils.clip_grad_norm_)
-    element-wise     g <- clip(g, -c, c)   for each entry    (min-char-rnn, c = 5)
+    element-wise     dp <- clip(dp, -v, v)  for each entry   (min-char-rnn, v = 5)
 
-Both work in place on a dict name -> gradient array and return (norm_before, norm_after), the
+Both work in place on a dict name -> gradient array (non-finite entries allowed: they make the
+norm non-finite, which the trainer reports as divergence) and return (norm_before, norm_after), the
 global norms the learner sees on the gradient-norm plot. Norm clipping keeps the direction of
 the step; element-wise clipping bends it but is cheap and never lets one entry explode.
 """
@@ -19,21 +20,9 @@ import numpy as np
 from . import limits, training_limits
 
 
-def _check_grads(grads) -> None:
-    """grads: a dict name -> floating-point ndarray (clipping scales them in place, so a list,
-    an integer array or a non-array is refused). Non-finite entries are allowed: they make the
-    norm non-finite, which the trainer reports as divergence."""
-    if not isinstance(grads, dict):
-        raise ValueError(f"grads must be a dict name -> array, got {type(grads).__name__}")
-    for name, grad in grads.items():
-        if not isinstance(grad, np.ndarray) or grad.dtype.kind != "f":
-            kind = grad.dtype if isinstance(grad, np.ndarray) else type(grad).__name__
-            raise ValueError(f"gradient {name!r} must be a floating-point ndarray, got {kind}")
-
-
 def global_norm(grads: dict[str, np.ndarray]) -> float:
     """sqrt(sum_k ||g_k||^2) over all gradient arrays, accumulated in float64."""
-    _check_grads(grads)
+    limits.check_gradient_dict(grads, finite=False)
     total = 0.0
     for grad in grads.values():
         flat = grad.ravel().astype(np.float64, copy=False)
@@ -47,7 +36,7 @@ def clip_grad_norm(grads: dict[str, np.ndarray], max_norm: float) -> tuple[float
     Returns (norm_before, norm_after). A non-finite norm is left alone (the trainer reports it
     as divergence rather than hiding it)."""
     max_norm = limits.check_real("clip_norm", max_norm, *training_limits.CLIP_NORM)
-    _check_grads(grads)
+    limits.check_gradient_dict(grads, finite=False)
     norm = global_norm(grads)
     if not math.isfinite(norm):
         return norm, norm
@@ -64,7 +53,7 @@ def clip_grad_value(grads: dict[str, np.ndarray], clip_value: float) -> tuple[fl
 
     Returns (norm_before, norm_after)."""
     clip_value = limits.check_real("clip_value", clip_value, *training_limits.CLIP_VALUE)
-    _check_grads(grads)
+    limits.check_gradient_dict(grads, finite=False)
     before = global_norm(grads)
     for grad in grads.values():
         np.clip(grad, -clip_value, clip_value, out=grad)

@@ -11,10 +11,8 @@ import math
 
 import numpy as np
 
+from . import limits
 from .limits import check_dtype, check_int
-
-MAX_SEED = 2**32 - 1
-MAX_ELEMENTS = 4 * 1024 * 1024    # a (4*512, 1024) LSTM weight is 2 M entries; twice that
 
 
 def make_rng(seed=None, rng=None) -> np.random.Generator:
@@ -26,7 +24,7 @@ def make_rng(seed=None, rng=None) -> np.random.Generator:
             raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         return rng
     if seed is not None:
-        seed = check_int("seed", seed, 0, MAX_SEED)
+        seed = check_int("seed", seed, 0, limits.MAX_SEED)
     return np.random.default_rng(seed)
 
 
@@ -36,10 +34,11 @@ def uniform_init(rng: np.random.Generator, shape: tuple, fan: int, dtype) -> np.
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if not isinstance(shape, tuple) or not shape:
         raise ValueError(f"shape must be a non-empty tuple of sizes, got {shape!r}")
-    shape = tuple(check_int(f"shape[{k}]", size, 1, MAX_ELEMENTS) for k, size in enumerate(shape))
-    if math.prod(shape) > MAX_ELEMENTS:
-        raise ValueError(f"shape must hold at most {MAX_ELEMENTS} entries, got {shape}")
-    fan = check_int("fan", fan, 1, MAX_ELEMENTS)
+    shape = tuple(check_int(f"shape[{k}]", size, 1, limits.MAX_INIT_ELEMENTS)
+                  for k, size in enumerate(shape))
+    if math.prod(shape) > limits.MAX_INIT_ELEMENTS:
+        raise ValueError(f"shape must hold at most {limits.MAX_INIT_ELEMENTS} entries, got {shape}")
+    fan = check_int("fan", fan, 1, limits.MAX_INIT_ELEMENTS)
     dtype = check_dtype("dtype", dtype)
     bound = 1.0 / math.sqrt(fan)
     return rng.uniform(-bound, bound, size=shape).astype(dtype)

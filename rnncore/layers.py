@@ -9,8 +9,9 @@ the hidden states of layer l - 1 as its input:
 second cell from t = T down to 1 and concatenates the two directions' hidden states at each step,
 so the next layer (and the output) sees [h→_t ; h←_t], of size 2H.
 
-Shapes (time-major, as PyTorch's default): x (T, B, input_size); outputs (T, B, D*H) with D = 2
-if bidirectional else 1; states (L*D, B, H), ordered layer by layer, forward direction first.
+Shapes (time-major, as PyTorch's default): x (T, N, D) with D = input_size; outputs
+(T, N, dirs*H) with dirs = 2 if bidirectional else 1; states (L*dirs, N, H), ordered layer by
+layer, forward direction first.
 
 Parameters are named and shaped as in torch.nn: weight_ih_l{k} (G*H, in), weight_hh_l{k} (G*H, H),
 bias_ih_l{k} and bias_hh_l{k} (G*H,), with a `_reverse` suffix for the backward direction and
@@ -36,12 +37,13 @@ CELL_PARAMETERS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 class RecurrentLayer:
     """What RNN, LSTM and GRU share: parameters, stacking, directions, checks, state dicts.
 
-    Subclasses set `gate_count` and `state_size` (1 for h, 2 for the LSTM's h and c) and run one
-    direction of one layer in _run_forward / _run_backward.
+    Subclasses set `gate_count` and `state_names` (("h",), or the LSTM's ("h", "c"): a state of
+    one part is passed as one array, of two as a pair) and run one direction of one layer in
+    _run_forward / _run_backward.
     """
 
     gate_count = 1
-    state_size = 1
+    state_names: tuple[str, ...] = ("h",)
 
     def __init__(self, input_size, hidden_size, num_layers=1, bidirectional=False,
                  dtype=np.float32, seed=None, rng=None):
@@ -95,18 +97,18 @@ class RecurrentLayer:
     # ---- forward and backward ---------------------------------------------------------------
 
     def forward(self, x, state=None):
-        """Run the layer over x (T, B, input_size) from `state` (zeros if None).
+        """Run the layer over x (T, N, input_size) from `state` (zeros if None).
 
-        Returns (outputs (T, B, D*H), final_state), the final state shaped as the initial one:
-        (L*D, B, H) for RNN and GRU, the pair (h_n, c_n) for LSTM.
+        Returns (outputs (T, N, dirs*H), final_state), the final state shaped as the initial one:
+        (L*dirs, N, H) for RNN and GRU, the pair (h_n, c_n) for LSTM.
         """
         x = limits.check_sequence("x", x, self.input_size, self.dtype)
         T, B, _ = x.shape
         L, D, H = self.num_layers, self.num_directions, self.hidden_size
         initial = self._check_state("state", state, B, allow_none=True)
         if initial is None:
-            initial = tuple(np.zeros((L * D, B, H), self.dtype) for _ in range(self.state_size))
-        final = tuple(np.empty((L * D, B, H), self.dtype) for _ in range(self.state_size))
+            initial = tuple(np.zeros((L * D, B, H), self.dtype) for _ in self.state_names)
+        final = tuple(np.empty((L * D, B, H), self.dtype) for _ in self.state_names)
         caches = []
         layer_input = x
         for layer in range(L):
@@ -131,9 +133,9 @@ class RecurrentLayer:
     def backward(self, d_outputs=None, d_final_state=None):
         """Backpropagate through time over the last forward().
 
-        d_outputs: dL/d outputs (T, B, D*H), or None when the loss sees only the final state;
+        d_outputs: dL/d outputs (T, N, dirs*H), or None when the loss sees only the final state;
         d_final_state: dL/d final_state (shaped as forward's final_state), or None.
-        Returns (d_x (T, B, input_size), d_initial_state (shaped as the state), grads) with grads
+        Returns (d_x (T, N, input_size), d_initial_state (shaped as the state), grads) with grads
         keyed by parameter name.
         """
         if self._cache is None:
@@ -143,7 +145,7 @@ class RecurrentLayer:
         if d_outputs is not None:
             limits.check_array("d_outputs", d_outputs, (T, B, D * H), self.dtype)
         d_final = self._check_state("d_final_state", d_final_state, B, allow_none=True)
-        d_initial = tuple(np.empty((L * D, B, H), self.dtype) for _ in range(self.state_size))
+        d_initial = tuple(np.empty((L * D, B, H), self.dtype) for _ in self.state_names)
         grads = {}
         d_above = d_outputs
         for layer in reversed(range(L)):
@@ -174,7 +176,7 @@ class RecurrentLayer:
         """The all-zero state for a batch, shaped as forward() takes it."""
         batch_size = limits.check_int("batch_size", batch_size, 1, limits.MAX_BATCH)
         shape = (self.num_layers * self.num_directions, batch_size, self.hidden_size)
-        return self._public_state(tuple(np.zeros(shape, self.dtype) for _ in range(self.state_size)))
+        return self._public_state(tuple(np.zeros(shape, self.dtype) for _ in self.state_names))
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -193,22 +195,21 @@ class RecurrentLayer:
         return {name: self._params[name + suffix] for name in CELL_PARAMETERS}
 
     def _public_state(self, state: tuple):
-        return state[0]
-
-    def _state_parts(self, name, state):
-        return (state,)
+        """The tuple of state parts as the caller sees it: one array, or the LSTM's pair."""
+        return state if len(self.state_names) > 1 else state[0]
 
     def _check_state(self, name, state, batch, allow_none=False):
         """Check a state (h, or (h, c) for LSTM) and return it as a tuple of arrays."""
         if state is None and allow_none:
             return None
         shape = (self.num_layers * self.num_directions, batch, self.hidden_size)
-        parts = self._state_parts(name, state)
-        return tuple(limits.check_array(part_name, part, shape, self.dtype)
-                     for part_name, part in zip(self._state_part_names(name), parts))
-
-    def _state_part_names(self, name):
-        return (name,)
+        if len(self.state_names) == 1:
+            return (limits.check_array(name, state, shape, self.dtype),)
+        if not isinstance(state, (tuple, list)) or len(state) != len(self.state_names):
+            raise ValueError(f"{name} must be a pair ({', '.join(self.state_names)}) of arrays "
+                             f"for an {type(self).__name__}, got {type(state).__name__}")
+        return tuple(limits.check_array(f"{name}[{k}] ({part})", value, shape, self.dtype)
+                     for k, (part, value) in enumerate(zip(self.state_names, state)))
 
     def _run_forward(self, x, start, cell, out, workspace):
         raise NotImplementedError
@@ -248,23 +249,11 @@ class LSTM(RecurrentLayer):
     """LSTM layer (gates i, f, g, o as torch.nn.LSTM; equations in rnncore.cells.lstm).
 
     LSTM(input_size, hidden_size, num_layers=1, bidirectional=False, dtype=np.float32, seed=None,
-    rng=None). The state is the pair (h, c), each (L*D, B, H); forward returns (h_n, c_n).
+    rng=None). The state is the pair (h, c), each (L*dirs, N, H); forward returns (h_n, c_n).
     """
 
     gate_count = 4
-    state_size = 2
-
-    def _public_state(self, state):
-        return state
-
-    def _state_parts(self, name, state):
-        if not isinstance(state, (tuple, list)) or len(state) != 2:
-            raise ValueError(f"{name} must be a pair (h, c) of arrays for an LSTM, "
-                             f"got {type(state).__name__}")
-        return tuple(state)
-
-    def _state_part_names(self, name):
-        return (f"{name}[0] (h)", f"{name}[1] (c)")
+    state_names = ("h", "c")
 
     def _run_forward(self, x, start, cell, out, workspace):
         _, h_end, c_end, cache = lstm_forward(x, start[0], start[1], **cell, out=out,

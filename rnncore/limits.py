@@ -1,9 +1,12 @@
-"""Bounds on every size the engine accepts, and the checks that enforce them.
+"""rnncore's safety limits, and the checks that enforce them.
 
-A web form can reuse these constants for its own field limits; every entry point of rnncore
-checks its arguments against them and raises ValueError naming the parameter and the allowed
-range. Ranges are inclusive. The values keep one forward + backward pass of a demo well under a
-second on one core.
+Every size and amount of work the engine accepts is bounded here, and every entry point checks
+its arguments against these constants and raises ValueError naming the parameter and the allowed
+range. Ranges are inclusive. They are *safety* limits: they keep a malformed or hostile request
+from taking minutes or gigabytes, and they are far above what one web request can afford (an
+LSTM forward and backward at T = 1000, H = 512 takes a few hundred ms). What a demo page or the
+lab offers is narrower, in rnncore.product_bounds; the training hyperparameters' ranges are in
+rnncore.training_limits.
 """
 
 from __future__ import annotations
@@ -13,18 +16,49 @@ from numbers import Integral, Real
 
 import numpy as np
 
-MAX_INPUT_SIZE = 1024      # features per step (e.g. a one-hot character vocabulary)
-MAX_HIDDEN_SIZE = 512
-MAX_OUTPUT_SIZE = 1024     # outputs of a Linear head
+# ---- sizes of layers, heads and sequences ------------------------------------------------------
+MAX_INPUT_SIZE = 1024      # D: features per step (e.g. a one-hot character vocabulary)
+MAX_HIDDEN_SIZE = 512      # H
+MAX_OUTPUT_SIZE = 1024     # Q: outputs of a Linear head
 MAX_HEAD_INPUT_SIZE = 2 * MAX_HIDDEN_SIZE   # a head may read both directions' states
-MAX_LAYERS = 4
-MAX_SEQ_LEN = 1000
-MAX_BATCH = 256
+MAX_LAYERS = 4             # L
+MAX_SEQ_LEN = 1000         # T
+MAX_BATCH = 256            # N
 
 NONLINEARITIES = ("tanh", "relu")
 DTYPES = (np.float32, np.float64)
 DTYPE_NAMES = ("float32", "float64")
 MAX_ARRAY_ELEMENTS = 50_000_000     # largest array a loss, optimiser or analysis accepts
+
+# ---- initialisation ----------------------------------------------------------------------------
+MAX_SEED = 2**32 - 1                # seeds of layers, heads and training runs
+MAX_INIT_ELEMENTS = 4 * 1024 * 1024    # one initialised array; a (4*512, 1024) LSTM weight is 2 M
+
+# ---- CTC (rnncore.losses) ----------------------------------------------------------------------
+# T * N * (2 max(target length) + 1): the cells of the forward-backward lattice (each array of
+# that size is float64; five are alive at once, so 2e6 cells is about 80 MB).
+MAX_CTC_LATTICE = 2_000_000
+MAX_ALIGNMENT_STEPS = 1_000         # ctc_alignments: n_steps and target length
+MAX_ALIGNMENTS = 100_000            # ctc_alignments: largest list it will build
+MAX_BRUTE_FORCE_PATHS = 1_000_000   # ctc_brute_force_nll: C ** T paths at most
+MAX_CLASSES = 1_000_000             # largest blank / class index the CTC helpers accept
+
+# ---- analysis (rnncore.analysis) ---------------------------------------------------------------
+MAX_UNROLL_CELLS = 20_000_000       # T * N * H * layers * directions one unroll may hold
+MAX_COMPONENTS = 3                  # principal components of a hidden trajectory
+MAX_EXAMPLES = 256                  # evaluation sequences analyse_run looks at
+
+# ---- saved runs (rnncore.serialization, rnncore.trainer) ---------------------------------------
+MAX_RUN_BYTES = 64 * 1024 * 1024            # refuse to parse a saved run larger than this
+MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024  # sum of a saved run's entries' declared sizes
+MAX_ENTRIES = 4_096                         # arrays in one saved run
+MAX_META_BYTES = 1024 * 1024                # a saved run's JSON document
+MAX_MESSAGE = 1_000                         # characters of a run's status message
+
+# ---- task inputs (rnncore.tasks) ---------------------------------------------------------------
+MAX_VOCABULARY = 128                # distinct characters of a char_lm text
+MAX_PROMPT = 2_000                  # characters of a char_lm sampling prompt
+MAX_SENTENCE_WORDS = 50             # longest sentence the sentiment task reads
 
 
 def describe(value) -> str:
@@ -135,10 +169,10 @@ def check_sequence(name: str, x, input_size: int, dtype: np.dtype) -> np.ndarray
 
 def check_cell_arguments(x, states, weight_ih, weight_hh, bias_ih, bias_hh, gate_count,
                          x_ndim=3):
-    """Check the arguments of a step function (x_ndim=2: x (B, I)) or a sequence kernel
-    (x_ndim=3, the default: x (T, B, I)).
+    """Check the arguments of a step function (x_ndim=2: x (N, D)) or a sequence kernel
+    (x_ndim=3, the default: x (T, N, D)).
 
-    states: name -> array that must be (B, H). Weights must be (G*H, I) and (G*H, H), biases
+    states: name -> array that must be (N, H). Weights must be (G*H, D) and (G*H, H), biases
     (G*H,), with G = gate_count, and everything one float dtype with finite entries. Returns
     that dtype.
     """
@@ -150,7 +184,7 @@ def check_cell_arguments(x, states, weight_ih, weight_hh, bias_ih, bias_hh, gate
     dtype = check_dtype("weight_hh dtype", weight_hh.dtype)
     H = check_int("hidden size (weight_hh.shape[1])", weight_hh.shape[1], 1, MAX_HIDDEN_SIZE)
     check_array("weight_hh", weight_hh, (gate_count * H, H), dtype)
-    wanted = "(B, I) for one step" if x_ndim == 2 else "(T, B, I) (time-major) for a sequence"
+    wanted = "(N, D) for one step" if x_ndim == 2 else "(T, N, D) (time-major) for a sequence"
     if not isinstance(x, np.ndarray) or x.ndim != x_ndim:
         raise ValueError(f"x must be an array of shape {wanted}, got {describe(x)}")
     if x_ndim == 3:
@@ -223,12 +257,19 @@ def check_parameter_value(name: str, value, shape: tuple, dtype) -> np.ndarray:
 
 
 def check_floating_array(name: str, value, *, min_ndim: int = 0, max_ndim: int = 32,
-                         allow_empty: bool = False, finite: bool = True) -> np.ndarray:
-    """value as a floating-point ndarray (as_real_array with allow_int=False: an integer
-    gradient would be silently truncated) with min_ndim..max_ndim axes and at most
-    MAX_ARRAY_ELEMENTS entries, finite unless finite=False; else ValueError naming it."""
-    array = as_real_array(name, value, allow_int=False, finite=False,
-                          expected="a floating-point array (float32 or float64)")
+                         allow_empty: bool = False, finite: bool = True, dtype=None,
+                         allow_int: bool = False,
+                         expected: str = "a floating-point array (float32 or float64)"
+                         ) -> np.ndarray:
+    """value as a floating-point ndarray with min_ndim..max_ndim axes and at most
+    MAX_ARRAY_ELEMENTS entries, finite unless finite=False; else ValueError naming it.
+
+    One conversion, as_real_array(name, value, dtype=dtype, allow_int=allow_int): by default an
+    integer array is refused (an integer gradient would be silently truncated); a target or an
+    analysis input, which may be given as integers, passes allow_int=True and a dtype to cast to.
+    """
+    array = as_real_array(name, value, dtype=dtype, allow_int=allow_int, finite=False,
+                          expected=expected)
     if not min_ndim <= array.ndim <= max_ndim:
         raise ValueError(f"{name} must have {min_ndim} to {max_ndim} dimensions, "
                          f"got shape {array.shape}")
@@ -265,6 +306,37 @@ def check_integer_array(name: str, value, *, ndim: int | None = None,
     if array.dtype == np.uint64 and array.size and int(array.max()) > np.iinfo(np.int64).max:
         raise ValueError(f"{name} has values too large for int64")
     return array.astype(np.int64, copy=False)
+
+
+def check_gradient_dict(grads, params=None, *, finite: bool = True) -> None:
+    """The one check of a gradient dict, for the optimisers and clipping, which update arrays in
+    place: grads a dict name -> floating-point ndarray (a list or an integer array would be
+    copied or truncated, not updated). With params (a dict name -> floating-point ndarray), the
+    same names and each gradient its parameter's shape. finite: refuse NaN and ±inf (an
+    optimiser step); clipping passes finite=False, since a non-finite norm is the divergence the
+    trainer reports. ValueError naming the entry otherwise."""
+    if not isinstance(grads, dict) or not (params is None or isinstance(params, dict)):
+        what = "grads must be a dict" if params is None else "params and grads must be dicts"
+        raise ValueError(f"{what} name -> array, got {type(grads).__name__}")
+    if params is not None:
+        missing = sorted(set(params) - set(grads), key=str)
+        extra = sorted(set(grads) - set(params), key=str)
+        if missing or extra:
+            raise ValueError(f"grads must have exactly the parameters' names: missing {missing}, "
+                             f"unexpected {extra}")
+    for name, grad in grads.items():
+        if not isinstance(grad, np.ndarray) or grad.dtype.kind != "f":
+            kind = grad.dtype if isinstance(grad, np.ndarray) else type(grad).__name__
+            raise ValueError(f"gradient {name!r} must be a floating-point ndarray, got {kind}")
+        if params is not None:
+            param = params[name]
+            if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
+                raise ValueError(f"parameter {name!r} must be a floating-point ndarray")
+            if grad.shape != param.shape:
+                raise ValueError(f"gradient {name!r} must have shape {param.shape}, "
+                                 f"got {grad.shape}")
+        if finite and not np.isfinite(grad).all():
+            raise ValueError(f"gradient {name!r} must be finite (no NaN or infinity)")
 
 
 def load_parameters(params: dict, state) -> None:

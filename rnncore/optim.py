@@ -1,18 +1,21 @@
 """Optimisers: SGD, SGD with momentum, Adagrad, Adam.
 
 Each follows PyTorch's update rule (``torch.optim``) with its default hyperparameters, and
-updates the parameter arrays in place:
+updates the parameter arrays in place. For a parameter p with gradient dp = dL/dp (the course
+keeps g for the LSTM's candidate gate), at step t:
 
-    SGD       p <- p - lr * g
-    Momentum  v <- mu * v + g;                       p <- p - lr * v
-    Adagrad   G <- G + g^2;                          p <- p - lr * g / (sqrt(G) + eps)
-    Adam      m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
+    SGD       p <- p - lr * dp
+    Momentum  v <- mu * v + dp;                      p <- p - lr * v
+    Adagrad   G <- G + dp^2;                         p <- p - lr * dp / (sqrt(G) + eps)
+    Adam      m <- b1 m + (1 - b1) dp;  v <- b2 v + (1 - b2) dp^2
               p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 
-min-char-rnn's Adagrad writes ``p -= lr * g / sqrt(G + 1e-8)``: eps inside the root; the two
+min-char-rnn's Adagrad writes ``p -= lr * dp / sqrt(G + 1e-8)``: eps inside the root; the two
 agree once G is well above eps.
 
 Usage:   opt = Adam(lr=1e-3);  opt.step(params, grads)   # dicts name -> ndarray
+Built by name: make_optimizer("adam", lr=0.01), and through it optimizer_from_config(config)
+(a task's configuration, as the trainer does) and optimizer_from_state(state_dict()).
 The whole state (hyperparameters, step count, per-parameter moments) is ``state_dict()``:
 plain floats and ints plus arrays, so a trainer can store it without pickle.
 """
@@ -22,8 +25,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import limits, training_limits
-
-OPTIMIZER_STEP = (0, 10**9)             # the step count a loaded state may carry
 
 
 class Optimizer:
@@ -40,6 +41,12 @@ class Optimizer:
     def hyperparameters(self) -> dict:
         return {"lr": self.lr}
 
+    @classmethod
+    def config_hyperparameters(cls, config: dict) -> dict:
+        """This optimiser's constructor arguments from a task configuration (the keys of
+        rnncore.tasks.base.training_params: lr, momentum, beta1, beta2)."""
+        return {"lr": config["lr"]}
+
     def _slot(self, slot: str, name: str, like: np.ndarray) -> np.ndarray:
         """The moment array of one parameter, created as zeros on first use."""
         arrays = self.slots[slot]
@@ -53,7 +60,7 @@ class Optimizer:
         params: dict name -> floating-point ndarray; grads: the same names, each a finite
         floating-point array of its parameter's shape. Everything is checked before anything
         is updated, so a bad gradient leaves parameters, moments and step count untouched."""
-        check_params_and_grads(params, grads)
+        limits.check_gradient_dict(grads, params)
         self.step_count += 1
         for name, param in params.items():
             self._update(name, param, grads[name])
@@ -72,9 +79,9 @@ class Optimizer:
     def load_state_dict(self, state: dict) -> None:
         """Load a state_dict(): {'name', 'step', 'slots': {slot: {param name: array}}}.
 
-        The step is an integer in OPTIMIZER_STEP; the slots must be exactly this optimiser's,
-        each holding finite floating-point arrays for the same parameter names (none at step 0,
-        when no moment exists yet). ValueError otherwise, and the optimiser is left unchanged."""
+        The step is an integer in training_limits.OPTIMIZER_STEP; the slots must be exactly this
+        optimiser's, each holding finite floating-point arrays for the same parameter names
+        (none at step 0, when no moment exists yet). ValueError otherwise, and the optimiser is left unchanged."""
         if not isinstance(state, dict):
             raise ValueError(f"state must be a dict, got {type(state).__name__}")
         missing = [key for key in ("name", "step", "slots") if key not in state]
@@ -82,7 +89,7 @@ class Optimizer:
             raise ValueError(f"optimizer state is missing {', '.join(missing)}")
         if state["name"] != self.name:
             raise ValueError(f"state is for optimizer {state['name']!r}, not {self.name!r}")
-        step = limits.check_int("optimizer step", state["step"], *OPTIMIZER_STEP)
+        step = limits.check_int("optimizer step", state["step"], *training_limits.OPTIMIZER_STEP)
         slots = state["slots"]
         if not isinstance(slots, dict) or set(slots) != set(self.slot_names):
             found = sorted(slots) if isinstance(slots, dict) else type(slots).__name__
@@ -109,28 +116,8 @@ class Optimizer:
         self.slots = loaded
 
 
-def check_params_and_grads(params, grads) -> None:
-    """params and grads: dicts with the same names; each parameter a floating-point ndarray
-    (updated in place), each gradient a finite floating-point array of the same shape."""
-    if not isinstance(params, dict) or not isinstance(grads, dict):
-        raise ValueError("params and grads must be dicts name -> array")
-    missing = sorted(set(params) - set(grads), key=str)
-    extra = sorted(set(grads) - set(params), key=str)
-    if missing or extra:
-        raise ValueError(f"grads must have exactly the parameters' names: missing {missing}, "
-                         f"unexpected {extra}")
-    for name, param in params.items():
-        if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
-            raise ValueError(f"parameter {name!r} must be a floating-point ndarray")
-        grad = limits.check_floating_array(f"gradient of {name!r}", grads[name],
-                                           allow_empty=True)
-        if grad.shape != param.shape:
-            raise ValueError(f"gradient of {name!r} must have shape {param.shape}, "
-                             f"got {grad.shape}")
-
-
 class SGD(Optimizer):
-    """Plain gradient descent: p <- p - lr * g."""
+    """Plain gradient descent: p <- p - lr * dp."""
 
     name = "sgd"
 
@@ -139,9 +126,9 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """SGD with (heavy-ball) momentum, PyTorch form: v <- mu v + g;  p <- p - lr v.
+    """SGD with (heavy-ball) momentum, PyTorch form: v <- mu v + dp;  p <- p - lr v.
 
-    (CS231n's v <- mu v - lr g; p <- p + v is the same for a constant learning rate.)"""
+    (CS231n's v <- mu v - lr dp; p <- p + v is the same for a constant learning rate.)"""
 
     name = "momentum"
     slot_names = ("velocity",)
@@ -153,6 +140,10 @@ class Momentum(Optimizer):
     def hyperparameters(self):
         return {"lr": self.lr, "momentum": self.momentum}
 
+    @classmethod
+    def config_hyperparameters(cls, config):
+        return {"lr": config["lr"], "momentum": config["momentum"]}
+
     def _update(self, name, param, grad):
         velocity = self._slot("velocity", name, param)
         velocity *= self.momentum
@@ -161,7 +152,7 @@ class Momentum(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """Adagrad: G <- G + g^2;  p <- p - lr g / (sqrt(G) + eps). Each weight's step shrinks with
+    """Adagrad: G <- G + dp^2;  p <- p - lr dp / (sqrt(G) + eps). Each weight's step shrinks with
     the gradient it has seen, so rare features keep large steps."""
 
     name = "adagrad"
@@ -182,7 +173,7 @@ class Adagrad(Optimizer):
 
 class Adam(Optimizer):
     """Adam with bias correction (t = step count, from 1):
-        m <- b1 m + (1 - b1) g          v <- b2 v + (1 - b2) g^2
+        m <- b1 m + (1 - b1) dp         v <- b2 v + (1 - b2) dp^2
         p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)"""
 
     name = "adam"
@@ -200,6 +191,10 @@ class Adam(Optimizer):
 
     def hyperparameters(self):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps}
+
+    @classmethod
+    def config_hyperparameters(cls, config):
+        return {"lr": config["lr"], "betas": (config["beta1"], config["beta2"])}
 
     def _update(self, name, param, grad):
         beta1, beta2 = self.betas
@@ -228,6 +223,13 @@ def make_optimizer(name: str, **hyperparameters) -> Optimizer:
         return cls(**hyperparameters)
     except TypeError as error:
         raise ValueError(f"bad hyperparameters for optimizer {name!r}: {error}") from None
+
+
+def optimizer_from_config(config: dict) -> Optimizer:
+    """The optimiser a task configuration names (config["optimizer"]), built by make_optimizer
+    from the configuration's keys for it (e.g. Adam's betas from beta1 and beta2)."""
+    name = limits.check_choice("optimizer", config.get("optimizer"), tuple(OPTIMIZERS))
+    return make_optimizer(name, **OPTIMIZERS[name].config_hyperparameters(config))
 
 
 def optimizer_from_state(state: dict) -> Optimizer:

@@ -19,12 +19,10 @@ import zlib
 
 import numpy as np
 
+from . import limits
+
 FORMAT = "rnncore-run"
 FORMAT_VERSION = 1
-MAX_BYTES = 64 * 1024 * 1024            # refuse to parse anything larger
-MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024   # sum of the entries' declared sizes
-MAX_ENTRIES = 4_096                     # arrays in one saved run
-MAX_META_BYTES = 1024 * 1024            # the JSON document
 
 
 def encode(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
@@ -41,8 +39,9 @@ def decode(blob) -> tuple[dict, dict[str, np.ndarray]]:
     """(meta, arrays) of bytes written by encode; meta's keys and their types are checked."""
     if not isinstance(blob, (bytes, bytearray, memoryview)):
         raise ValueError(f"a saved run must be bytes, got {type(blob).__name__}")
-    if len(blob) > MAX_BYTES:
-        raise ValueError(f"a saved run must be at most {MAX_BYTES} bytes, got {len(blob)}")
+    if len(blob) > limits.MAX_RUN_BYTES:
+        raise ValueError(f"a saved run must be at most {limits.MAX_RUN_BYTES} bytes, "
+                         f"got {len(blob)}")
     arrays = read_npz(bytes(blob))
     meta = read_meta(arrays.pop("meta", None))
     return meta, arrays
@@ -54,7 +53,8 @@ META_KEYS = {"format", "version", "numpy", "task", "config", "seed", "step", "st
 
 def read_meta(array) -> dict:
     """The JSON document of a saved run, with its keys and their types checked."""
-    if array is None or array.dtype != np.uint8 or array.ndim != 1 or array.size > MAX_META_BYTES:
+    if (array is None or array.dtype != np.uint8 or array.ndim != 1
+            or array.size > limits.MAX_META_BYTES):
         raise ValueError("not a saved rnncore run: meta must be a 1-D uint8 array of JSON")
     try:
         meta = json.loads(array.tobytes().decode("utf-8"))
@@ -89,13 +89,14 @@ def read_npz(blob: bytes) -> dict[str, np.ndarray]:
             IndexError, KeyError, struct.error, UnicodeDecodeError, NotImplementedError) as error:
         raise ValueError(f"not a saved rnncore run: {error}") from None
     with archive:
-        if len(infos) > MAX_ENTRIES:
-            raise ValueError(f"not a saved rnncore run: more than {MAX_ENTRIES} entries")
+        if len(infos) > limits.MAX_ENTRIES:
+            raise ValueError(f"not a saved rnncore run: more than {limits.MAX_ENTRIES} entries")
         names = [info.filename for info in infos]
         if len(set(names)) != len(names) or not all(n.endswith(".npy") for n in names):
             raise ValueError("not a saved rnncore run: entries must be distinct .npy files")
-        if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-            raise ValueError(f"not a saved rnncore run: more than {MAX_UNCOMPRESSED_BYTES} "
+        if sum(info.file_size for info in infos) > limits.MAX_UNCOMPRESSED_BYTES:
+            raise ValueError(f"not a saved rnncore run: more than "
+                             f"{limits.MAX_UNCOMPRESSED_BYTES} "
                              f"bytes uncompressed")
         arrays = {}
         for info in infos:
@@ -122,7 +123,7 @@ def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
         if dtype.hasobject or dtype.kind not in "uif" or dtype.fields is not None:
             raise ValueError(f"dtype {dtype} is not a plain number type")
         if not isinstance(shape, tuple) or not all(
-                isinstance(n, int) and 0 <= n <= MAX_UNCOMPRESSED_BYTES for n in shape):
+                isinstance(n, int) and 0 <= n <= limits.MAX_UNCOMPRESSED_BYTES for n in shape):
             raise ValueError(f"bad shape {shape!r}")
         n_bytes = math.prod(shape) * dtype.itemsize
         if n_bytes > info.file_size:            # the header promises more than the entry holds

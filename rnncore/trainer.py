@@ -38,10 +38,8 @@ import numpy as np
 
 from . import limits, serialization, training_limits
 from .clipping import clip_grad_norm, clip_grad_value, global_norm
-from .optim import Optimizer, make_optimizer
+from .optim import Optimizer, optimizer_from_config
 from .tasks import Task, get_task
-
-MAX_MESSAGE = 1_000                     # characters of a status message
 
 READY, TRAINING, FINISHED, DIVERGED = "ready", "training", "finished", "diverged"
 STATUSES = (READY, TRAINING, FINISHED, DIVERGED)
@@ -59,15 +57,6 @@ THRASH_FACTOR = 10.0
 THRASH_WINDOW = 25
 
 
-def _optimizer_for(config: dict) -> Optimizer:
-    name = config["optimizer"]
-    if name == "momentum":
-        return make_optimizer(name, lr=config["lr"], momentum=config["momentum"])
-    if name == "adam":
-        return make_optimizer(name, lr=config["lr"], betas=(config["beta1"], config["beta2"]))
-    return make_optimizer(name, lr=config["lr"])
-
-
 class Trainer:
     """One training run of one task. Build with ``create`` or ``from_bytes``."""
 
@@ -76,7 +65,7 @@ class Trainer:
         self.config = task.validate(config)
         self.seed = limits.check_int("seed", seed, *training_limits.SEED)
         self.model = task.build_model(self.config, self.seed)
-        self.optimizer = _optimizer_for(self.config)
+        self.optimizer = optimizer_from_config(self.config)
         self.rng = np.random.default_rng([self.seed, DATA_STREAM])
         self.eval_data = task.eval_batch(self.config,
                                          np.random.default_rng([self.seed, EVAL_STREAM]))
@@ -121,20 +110,10 @@ class Trainer:
         config = self.config
         batch = self.task.sample_batch(config, self.rng)
         loss, grads = self.task.loss_and_grads(self.model, batch, config)
-        if not math.isfinite(loss):
-            return self._diverge(f"the loss became {loss} at step {self.step + 1}")
-        limit = self.loss_explosion_limit()
-        if loss > limit:
-            return self._diverge(f"the loss exploded to {loss:.4g} at step {self.step + 1}, "
-                                 f"above {limit:.4g} (max({LOSS_EXPLOSION_FACTOR:g} x the "
-                                 f"starting evaluation loss, {LOSS_EXPLOSION_FLOOR:g}))")
-        recent = self.history["loss"][-(THRASH_WINDOW - 1):] + [loss]
-        start = self.history.get("eval_loss") or [math.inf]
-        if len(recent) == THRASH_WINDOW and np.mean(recent) > THRASH_FACTOR * start[0]:
-            return self._diverge(f"the loss thrashed: its mean over steps "
-                                 f"{self.step + 2 - THRASH_WINDOW}-{self.step + 1} is "
-                                 f"{np.mean(recent):.4g}, over {THRASH_FACTOR:g} x the starting "
-                                 f"evaluation loss {start[0]:.4g}")
+        for test in (self._not_finite, self._exploded, self._thrashed):
+            why = test(loss)
+            if why:
+                return self._diverge(why)
         if config["clip"] == "norm":
             norm, clipped = clip_grad_norm(grads, config["clip_value"])
         elif config["clip"] == "value":
@@ -153,6 +132,33 @@ class Trainer:
         if self.status == DIVERGED:
             return
         self.status = FINISHED if self.step >= config["max_steps"] else TRAINING
+
+    # --- the three divergence tests of a training loss: each says why, or None --------------
+    def _not_finite(self, loss: float) -> str | None:
+        """NaN or inf: the arithmetic has overflowed."""
+        if not math.isfinite(loss):
+            return f"the loss became {loss} at step {self.step + 1}"
+        return None
+
+    def _exploded(self, loss: float) -> str | None:
+        """Finite but above loss_explosion_limit(): far beyond anything the start produced."""
+        limit = self.loss_explosion_limit()
+        if loss > limit:
+            return (f"the loss exploded to {loss:.4g} at step {self.step + 1}, above {limit:.4g} "
+                    f"(max({LOSS_EXPLOSION_FACTOR:g} x the starting evaluation loss, "
+                    f"{LOSS_EXPLOSION_FLOOR:g}))")
+        return None
+
+    def _thrashed(self, loss: float) -> str | None:
+        """The mean over the last THRASH_WINDOW steps (this one included) above THRASH_FACTOR x
+        the starting evaluation loss: a huge learning rate bouncing around, still finite."""
+        recent = self.history["loss"][-(THRASH_WINDOW - 1):] + [loss]
+        start = self.history.get("eval_loss") or [math.inf]
+        if len(recent) == THRASH_WINDOW and np.mean(recent) > THRASH_FACTOR * start[0]:
+            return (f"the loss thrashed: its mean over steps {self.step + 2 - THRASH_WINDOW}-"
+                    f"{self.step + 1} is {np.mean(recent):.4g}, over {THRASH_FACTOR:g} x the "
+                    f"starting evaluation loss {start[0]:.4g}")
+        return None
 
     def loss_explosion_limit(self) -> float:
         """The loss above which training counts as diverged although still finite:
@@ -288,7 +294,7 @@ def _check_status(status, message, step: int, config: dict) -> tuple[str, str]:
     if status != DIVERGED and status != expected_status:
         raise ValueError(f"status {status!r} does not fit step {step} of "
                          f"{config['max_steps']}")
-    if not isinstance(message, str) or len(message) > MAX_MESSAGE or (
+    if not isinstance(message, str) or len(message) > limits.MAX_MESSAGE or (
             bool(message) != (status == DIVERGED)):
         raise ValueError("message must be a short text, present only for a diverged run")
     return status, message

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "studyapp.accounts",
     "studyapp.course",
     "studyapp.review",
+    "studyapp.quiz",
 ]
 
 MIDDLEWARE = [

@@ -10,11 +10,11 @@ PyTorch's form (reset_after=True, the default; also cuDNN's and Keras' reset_aft
 Textbook form (reset_after=False; Cho et al. 2014, d2l.ai): the reset gate acts before the product,
     n_t = tanh(W_xn x_t + b_xn + W_hn (r_t ⊙ h_{t-1}) + b_hn).
 
-Gates are stacked r, z, n: weight_ih = [W_xr; W_xz; W_xn] (3H, I), weight_hh = [W_hr; W_hz; W_hn]
+Gates are stacked r, z, n: weight_ih = [W_xr; W_xz; W_xn] (3H, D), weight_hh = [W_hr; W_hz; W_hn]
 (3H, H), bias_ih = [b_xr; b_xz; b_xn] and bias_hh = [b_hr; b_hz; b_hn] (3H,). The two biases are
 not interchangeable for n: b_hn sits inside the reset gate's product.
 
-Shapes: x (B, I), h_prev (B, H).
+Shapes: x (N, D), h_prev (N, H).
 """
 
 from __future__ import annotations
@@ -30,25 +30,25 @@ from ..limits import check_array, check_bool, check_cache, check_cell_arguments
 
 
 class GRUStepCache(NamedTuple):
-    x: np.ndarray           # (B, I)
-    h_prev: np.ndarray      # (B, H) h_{t-1}
-    weight_ih: np.ndarray   # (3H, I), order r, z, n
+    x: np.ndarray           # (N, D)
+    h_prev: np.ndarray      # (N, H) h_{t-1}
+    weight_ih: np.ndarray   # (3H, D), order r, z, n
     weight_hh: np.ndarray   # (3H, H)
-    r: np.ndarray           # (B, H) reset gate
-    z: np.ndarray           # (B, H) update gate
-    n: np.ndarray           # (B, H) candidate hidden state
-    hn: np.ndarray          # (B, H) W_hn h_{t-1} + b_hn (reset_after) or W_hn (r ⊙ h_{t-1}) + b_hn
+    r: np.ndarray           # (N, H) reset gate
+    z: np.ndarray           # (N, H) update gate
+    n: np.ndarray           # (N, H) candidate hidden state
+    hn: np.ndarray          # (N, H) W_hn h_{t-1} + b_hn (reset_after) or W_hn (r ⊙ h_{t-1}) + b_hn
     reset_after: bool
 
 
 def gru_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
-    """Return h_t (B, H) and the cache gru_step_backward needs."""
+    """Return h_t (N, H) and the cache gru_step_backward needs."""
     check_cell_arguments(x, {"h_prev": h_prev}, weight_ih, weight_hh, bias_ih, bias_hh, 3,
                          x_ndim=2)
     reset_after = check_bool("reset_after", reset_after)
     H = h_prev.shape[1]
-    ax = x @ weight_ih.T + bias_ih                                      # (B, 3H)
-    ah_rz = h_prev @ weight_hh[:2 * H].T + bias_hh[:2 * H]              # (B, 2H)
+    ax = x @ weight_ih.T + bias_ih                                      # (N, 3H)
+    ah_rz = h_prev @ weight_hh[:2 * H].T + bias_hh[:2 * H]              # (N, 2H)
     r = sigmoid(ax[:, :H] + ah_rz[:, :H])
     z = sigmoid(ax[:, H:2 * H] + ah_rz[:, H:])
     if reset_after:
@@ -63,7 +63,7 @@ def gru_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, reset_af
 
 
 def gru_step_backward(dh, cache):
-    """Given dL/dh_t (B, H), return dx (B, I), dh_prev (B, H) and the parameter gradients.
+    """Given dL/dh_t (N, H), return dx (N, D), dh_prev (N, H) and the parameter gradients.
 
         dn = dh ⊙ (1 - z),  dz = dh ⊙ (h_{t-1} - n),  dh_{t-1} = dh ⊙ z + (paths through the gates)
         da_n = dn ⊙ (1 - n²)

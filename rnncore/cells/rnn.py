@@ -5,7 +5,7 @@
 In PyTorch's names W_x = weight_ih, W_h = weight_hh and b = bias_ih + bias_hh (PyTorch keeps two
 bias vectors; only their sum matters, and each receives the same gradient).
 
-Shapes: x (B, I), h_prev (B, H), weight_ih (H, I), weight_hh (H, H), bias_ih and bias_hh (H,).
+Shapes: x (N, D), h_prev (N, H), weight_ih (H, D), weight_hh (H, H), bias_ih and bias_hh (H,).
 Vectors are rows here (batch first within a step), so W x becomes x @ W.T.
 """
 
@@ -20,16 +20,16 @@ from ..limits import NONLINEARITIES, check_array, check_cache, check_cell_argume
 
 
 class RNNStepCache(NamedTuple):
-    x: np.ndarray           # (B, I)
-    h_prev: np.ndarray      # (B, H) h_{t-1}
-    weight_ih: np.ndarray   # (H, I)
+    x: np.ndarray           # (N, D)
+    h_prev: np.ndarray      # (N, H) h_{t-1}
+    weight_ih: np.ndarray   # (H, D)
     weight_hh: np.ndarray   # (H, H)
-    h: np.ndarray           # (B, H) h_t
+    h: np.ndarray           # (N, H) h_t
     nonlinearity: str
 
 
 def rnn_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
-    """Return h_t (B, H) and the cache rnn_step_backward needs."""
+    """Return h_t (N, H) and the cache rnn_step_backward needs."""
     check_cell_arguments(x, {"h_prev": h_prev}, weight_ih, weight_hh, bias_ih, bias_hh, 1,
                          x_ndim=2)
     nonlinearity = check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
@@ -40,7 +40,7 @@ def rnn_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, nonlinea
 
 
 def rnn_step_backward(dh, cache):
-    """Given dL/dh_t (B, H), return dx (B, I), dh_prev (B, H) and the parameter gradients.
+    """Given dL/dh_t (N, H), return dx (N, D), dh_prev (N, H) and the parameter gradients.
 
         da = dh ⊙ f'(a)        (a the pre-activation)
         dW_x = da^T x,  dW_h = da^T h_{t-1},  db = Σ_batch da,  dx = da W_x,  dh_{t-1} = da W_h

@@ -11,7 +11,7 @@ Each task exposes ``default_config()``, ``config_bounds()`` and ``validate(confi
 """
 
 from .adding import AddingTask
-from .base import Batch, Param, Task
+from .base import Batch, ClassificationTask, Param, RegressionTask, SymbolTask, Task
 from .char_lm import CharLMTask
 from .copy_memory import CopyTask
 from .future_context import FutureContextTask
@@ -29,5 +29,6 @@ def get_task(name: str) -> Task:
     return TASKS[name]
 
 
-__all__ = ["TASKS", "get_task", "Task", "Param", "Batch", "SineTask", "AddingTask", "CopyTask",
+__all__ = ["TASKS", "get_task", "Task", "RegressionTask", "ClassificationTask", "SymbolTask",
+           "Param", "Batch", "SineTask", "AddingTask", "CopyTask",
            "CharLMTask", "SentimentTask", "FutureContextTask"]

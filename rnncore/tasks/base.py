@@ -107,7 +107,7 @@ def model_options(config: dict) -> dict:
 
 @dataclass
 class Batch:
-    """inputs: (T, B, F) floats, or (T, B) token ids for an embedding; targets: task-specific."""
+    """inputs: (T, B, F) floats, or (T, N) token ids for an embedding; targets: task-specific."""
 
     inputs: np.ndarray
     targets: np.ndarray
@@ -122,6 +122,9 @@ class Task:
     claim = ""                       # the course's claim this task makes visible
     metric = "eval_loss"             # the headline evaluation metric's name
     metric_names: tuple[str, ...] = ("eval_loss",)   # the keys evaluate() returns, in order
+    # Whether a larger `metric` is better (accuracy) or a smaller one (a loss, MSE): what a rule
+    # that compares evaluations over time (the lab's plateau rule: no better evaluation for a
+    # while) reads to know which way "better" is.
     higher_is_better = False
     params: dict[str, Param] = {}
 
@@ -206,20 +209,26 @@ class RegressionTask(Task):
         return {"eval_loss": mse, "eval_mse": mse}
 
 
-class SymbolTask(Task):
-    """Shared by the tasks that name one of A symbols at the scored steps (copy, future
-    context): cross-entropy, accuracy on a fixed evaluation batch, chance level as baseline."""
+class ClassificationTask(Task):
+    """Shared by the tasks that name a class (copy, future context, sentiment): cross-entropy,
+    and accuracy as the headline metric on the fixed evaluation batch."""
 
     metric = "eval_accuracy"
     metric_names = ("eval_loss", "eval_accuracy")
     higher_is_better = True
     loss_kind = "cross_entropy"
-    eval_batch_size = 128
 
     def evaluate(self, model, batch, config):
         scores = model.forward(batch.inputs)
         loss, _ = self.loss(scores, batch)
         return {"eval_loss": loss, "eval_accuracy": accuracy(scores, batch.targets)}
+
+
+class SymbolTask(ClassificationTask):
+    """Shared by the tasks that name one of A symbols at the scored steps (copy, future
+    context): chance level (a uniform guess) as the baseline, a larger evaluation batch."""
+
+    eval_batch_size = 128
 
     def baseline(self, config, batch):
         A = config["n_symbols"]

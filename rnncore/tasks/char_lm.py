@@ -1,12 +1,13 @@
 """A character-level language model, as in Karpathy's min-char-rnn.
 
-    x_t = one_hot(c_t)      y_t = W_y h_t + c      p(c_{t+1} | c_1..c_t) = softmax(y_t)
-    loss = -1/T sum_t log p(c_{t+1})        (cross-entropy, in nats per character)
+    x_t = one_hot(u_t)      s_t = W_y h_t + b_y      ŷ_t = p(u_{t+1} | u_1..u_t) = softmax(s_t)
+    L = -1/T sum_t log ŷ_{t, u_{t+1}}      (cross-entropy, in nats per character; u_t the
+                                            t-th character, its target y_t = u_{t+1})
 
 The defaults are min-char-rnn's: a vanilla RNN, windows of 25 characters, Adagrad with lr 0.1
 and element-wise clipping to [-5, 5]. Windows start at random offsets (each from a zero state).
 Sampling feeds each drawn character back in; the temperature tau sharpens (tau < 1) or
-flattens (tau > 1) the distribution: p_k proportional to exp(y_k / tau).
+flattens (tau > 1) the distribution: p_k proportional to exp(s_k / tau).
 """
 
 from __future__ import annotations
@@ -16,15 +17,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import limits
-from ..losses import softmax
+from .. import limits, training_limits
+from ..activations import softmax
 from .base import Batch, Param, Task, model_options, one_hot, training_params
 from .model import SequenceModel
-
-TEMPERATURE = (0.05, 5.0)
-SAMPLE_LENGTH = (1, 2000)
-MAX_VOCABULARY = 128
-MAX_PROMPT = 2000                  # characters of a sampling prompt
 
 DEFAULT_TEXT = (
     "a recurrent neural network reads a sequence one step at a time. at each step the hidden "
@@ -48,9 +44,9 @@ def _vocabulary_and_codes(text: str) -> tuple[tuple[str, ...], np.ndarray]:
 
 
 def temperature_softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
-    """p_k = exp(y_k / tau) / sum_j exp(y_j / tau): tau -> 0 is argmax, tau = 1 is softmax,
-    tau -> inf is uniform. scores (V,) -> probabilities (V,) in float64."""
-    temperature = limits.check_real("temperature", temperature, *TEMPERATURE)
+    """p_k = exp(s_k / tau) / sum_j exp(s_j / tau): tau -> 0 is argmax, tau = 1 is softmax,
+    tau -> inf is uniform. scores s (V,) -> probabilities (V,) in float64."""
+    temperature = limits.check_real("temperature", temperature, *training_limits.TEMPERATURE)
     return softmax(np.asarray(scores, dtype=np.float64) / temperature)
 
 
@@ -74,8 +70,9 @@ class CharLMTask(Task):
             raise ValueError(f"text must be longer than seq_len + 1 = {config['seq_len'] + 1} "
                              f"characters")
         n_distinct = len(set(config["text"]))
-        if n_distinct > MAX_VOCABULARY:
-            raise ValueError(f"text must use at most {MAX_VOCABULARY} distinct characters, "
+        if n_distinct > limits.MAX_VOCABULARY:
+            raise ValueError(f"text must use at most {limits.MAX_VOCABULARY} distinct "
+                             f"characters, "
                              f"got {n_distinct}")
 
     @staticmethod
@@ -118,11 +115,11 @@ class CharLMTask(Task):
 
     def sample(self, model, config, prompt: str, length: int, temperature: float,
                rng: np.random.Generator) -> str:
-        """Continue prompt by length characters, drawn from softmax(y / temperature)."""
-        temperature = limits.check_real("temperature", temperature, *TEMPERATURE)
-        length = limits.check_int("length", length, *SAMPLE_LENGTH)
-        if not isinstance(prompt, str) or not 1 <= len(prompt) <= MAX_PROMPT:
-            raise ValueError(f"prompt must be a text of 1 to {MAX_PROMPT} characters")
+        """Continue prompt by length characters, drawn from softmax(s / temperature)."""
+        temperature = limits.check_real("temperature", temperature, *training_limits.TEMPERATURE)
+        length = limits.check_int("length", length, *training_limits.SAMPLE_LENGTH)
+        if not isinstance(prompt, str) or not 1 <= len(prompt) <= limits.MAX_PROMPT:
+            raise ValueError(f"prompt must be a text of 1 to {limits.MAX_PROMPT} characters")
         vocabulary = self.vocabulary(config)
         V = len(vocabulary)
         codes = self.encode(config, prompt)

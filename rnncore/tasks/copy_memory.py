@@ -1,10 +1,10 @@
 """The copy (memory) task: read a few symbols, wait, then write them back.
 
-    input:   s_1 .. s_L   _ _ ... _ GO   _ ... _          (one-hot; _ blank, GO the recall cue)
-    target:  -    ...     -  ...  -      s_1 .. s_L       (scored only in the recall phase)
-    lengths: L symbols, `delay` steps of waiting (the last of them is GO), L recall steps
+    input:   u_1 .. u_K   _ _ ... _ GO   _ ... _          (one-hot; _ blank, GO the recall cue)
+    target:  -    ...     -  ...  -      u_1 .. u_K       (scored only in the recall phase)
+    lengths: K symbols, `delay` steps of waiting (the last of them is GO), K recall steps
 
-Each symbol must survive delay + L steps. Without memory the best is a guess: accuracy 1/A and
+Each symbol must survive delay + K steps. Without memory the best is a guess: accuracy 1/A and
 loss log A for A symbols. Gated cells (LSTM, GRU) learn it for long delays; a vanilla RNN's
 reach is short. Loss: softmax cross-entropy over the recall steps.
 """
@@ -26,7 +26,7 @@ class CopyTask(SymbolTask):
         **training_params(cell="gru", hidden_size=32, batch_size=32, lr=0.02, max_steps=400,
                           eval_every=25),
         "n_symbols": Param(4, "int", 2, 16, help="alphabet size A"),
-        "copy_length": Param(3, "int", 1, 10, help="symbols to remember, L"),
+        "copy_length": Param(3, "int", 1, 10, help="symbols to remember, K"),
         "delay": Param(10, "int", 1, 200, help="steps between the last symbol and the recall"),
     }
 
@@ -39,14 +39,14 @@ class CopyTask(SymbolTask):
                              **model_options(config), seed=seed)
 
     def sample_batch(self, config, rng, batch_size=None):
-        A, L, delay = config["n_symbols"], config["copy_length"], config["delay"]
+        A, K, delay = config["n_symbols"], config["copy_length"], config["delay"]
         B, T = batch_size or config["batch_size"], self.seq_len(config)
         blank, go = 0, A + 1                                    # symbols are 1..A
-        symbols = rng.integers(1, A + 1, size=(L, B))
+        symbols = rng.integers(1, A + 1, size=(K, B))
         tokens = np.full((T, B), blank)
-        tokens[:L] = symbols
-        tokens[L + delay - 1] = go
+        tokens[:K] = symbols
+        tokens[K + delay - 1] = go
         targets = np.full((T, B), IGNORE)
-        targets[L + delay:] = symbols - 1                      # classes 0..A-1
+        targets[K + delay:] = symbols - 1                      # classes 0..A-1
         return Batch(one_hot(tokens, A + 2, config["dtype"]), targets)
 

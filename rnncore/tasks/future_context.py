@@ -1,11 +1,11 @@
 """A task that needs future context: at each step, name the symbol `shift` steps ahead.
 
-    input:  s_1 s_2 ... s_T              (random symbols, one-hot)
-    target: y_t = s_{t+shift}            (the last `shift` steps are not scored)
+    input:  u_1 u_2 ... u_T              (random symbols, one-hot)
+    target: y_t = u_{t+shift}            (the last `shift` steps are not scored)
 
-A left-to-right RNN has not yet seen s_{t+shift} when it must answer at t, so it cannot beat a
+A left-to-right RNN has not yet seen u_{t+shift} when it must answer at t, so it cannot beat a
 guess (accuracy 1/A). A bidirectional RNN also runs right to left and concatenates both states,
-h_t = [h_t(forward) ; h_t(backward)], and the backward one has just read s_{t+shift}: it learns
+h_t = [h_t(forward) ; h_t(backward)], and the backward one has just read u_{t+shift}: it learns
 the task. (Like filling a blank in a sentence from the words after it.)
 """
 

@@ -2,8 +2,11 @@
 
     x_t = E[token_t]               (only with an embedding table E (V, D))
     h_t = cell(x_t, h_{t-1})       rnncore's RNN, LSTM or GRU layer (PyTorch conventions)
-    y_t = W_y h_t + c              the Linear head, at every step (many-to-many)
-    y   = W_y h_T + c              or once, from the last hidden state (many-to-one)
+    s_t = W_y h_t + b_y            the scores, from the Linear head at every step (many-to-many)
+    s   = W_y h_T + b_y            or once, from the last hidden state (many-to-one)
+
+forward returns the scores; the task's loss turns them into the prediction ŷ (softmax for
+classification, the scores themselves for regression) and compares it with the target y.
 
 For a bidirectional many-to-one model the summary is [h_T forward ; h_1 backward]: each
 direction's state after it has read the whole sequence.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..heads import Linear
+from ..limits import load_parameters
 from ..layers import GRU, LSTM, RNN
 
 LAYERS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -62,34 +66,21 @@ class SequenceModel:
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Copy saved values into the live arrays: the same names, each a finite real-valued
-        array of the parameter's shape; ValueError otherwise, before anything is copied."""
+        """Copy saved values into the live arrays (a frozen embedding too), as the layers do
+        (rnncore.limits.load_parameters): the same names, each finite numbers of the parameter's
+        shape; ValueError otherwise, before anything is copied."""
         targets = self.parameters()
         if self.embedding is not None:
             targets["embedding.weight"] = self.embedding
-        if not isinstance(state, dict):
-            raise ValueError(f"state must be a dict name -> array, got {type(state).__name__}")
-        if set(state) != set(targets):
-            raise ValueError(f"state has parameters {sorted(state, key=str)}, "
-                             f"model has {sorted(targets)}")
-        for name, array in targets.items():
-            value = np.asarray(state[name]) if isinstance(state[name], np.ndarray) else None
-            if value is None or value.dtype.kind not in "iuf":
-                raise ValueError(f"{name}: saved value must be a real-valued ndarray")
-            if value.shape != array.shape:
-                raise ValueError(f"{name}: saved shape {value.shape} != {array.shape}")
-            if not np.all(np.isfinite(value)):
-                raise ValueError(f"{name}: saved values must be finite")
-        for name, array in targets.items():
-            array[...] = state[name]
+        load_parameters(targets, state)
 
     # --- forward and backward ----------------------------------------------------------
     def embed(self, inputs: np.ndarray) -> np.ndarray:
         return inputs if self.embedding is None else self.embedding[inputs]
 
     def forward(self, inputs: np.ndarray) -> np.ndarray:
-        """inputs (T, B, F) floats, or (T, B) token ids with an embedding.
-        Returns scores (T, B, O), or (B, O) when many-to-one."""
+        """inputs (T, N, D) floats, or (T, N) token ids with an embedding.
+        Returns the scores (T, N, Q), or (N, Q) when many-to-one."""
         x = self.embed(inputs)
         outputs, _ = self.rnn.forward(x)                         # (T, B, H * directions)
         T, B, D = outputs.shape
@@ -108,7 +99,7 @@ class SequenceModel:
         return np.concatenate([outputs[-1, :, :H], outputs[0, :, H:]], axis=1)
 
     def backward_head(self, d_scores: np.ndarray):
-        """Through the head only: d_scores -> (dL/d outputs (T, B, H * directions), head grads)."""
+        """Through the head only: d_scores -> (dL/d outputs (T, N, H * directions), head grads)."""
         inputs, (T, B, D) = self._cache
         H = self.hidden_size
         d_scores = d_scores.astype(self.dtype, copy=False)

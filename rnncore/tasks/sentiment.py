@@ -1,7 +1,7 @@
 """Many-to-one sentiment: read a short review word by word, then say positive or negative.
 
-    x_t = E[word_t]  (3-d embeddings)    h_t = f(W_x x_t + W_h h_{t-1} + b)
-    p(positive) = softmax(W_y h_T + c)   loss = cross-entropy
+    x_t = E[word_t]  (D = 3 embeddings)    h_t = f(W_x x_t + W_h h_{t-1} + b)
+    s = W_y h_T + b_y,  ŷ = softmax(s) = (p(negative), p(positive))    L = -log ŷ_y
 
 The course's example is the review "The movie was great" with the embeddings
 x1 = [0.2, 0.3, -0.1] 'The', x2 = [-0.1, 0.2, 0.4] 'movie', x3 = [0.3, -0.2, 0.1] 'was' and
@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import limits
-from ..losses import softmax
-from .base import Batch, Param, Task, accuracy, model_options, training_params
+from ..activations import softmax
+from .base import Batch, ClassificationTask, Param, model_options, training_params
 from .model import SequenceModel
 
 SOURCE_EMBEDDINGS = {            # from the course
@@ -67,15 +67,12 @@ SENTENCES = [
 MAX_WORDS = max(len(s.split()) for s, _ in SENTENCES)
 
 
-MAX_SENTENCE_WORDS = 50          # longest sentence classify() reads (one forward per prefix)
-
-
 def encode(sentence: str, length: int = MAX_WORDS) -> np.ndarray:
-    """Word ids, front-padded with <pad> to length (1..MAX_SENTENCE_WORDS). A sentence that is
-    not text, is empty or longer than length, or has unknown words raises ValueError."""
+    """Word ids, front-padded with <pad> to length (1..limits.MAX_SENTENCE_WORDS). A sentence
+    that is not text, is empty or longer than length, or has unknown words raises ValueError."""
     if not isinstance(sentence, str):
         raise ValueError(f"sentence must be a text, got {type(sentence).__name__}")
-    length = limits.check_int("length", length, 1, MAX_SENTENCE_WORDS)
+    length = limits.check_int("length", length, 1, limits.MAX_SENTENCE_WORDS)
     words = sentence.lower().split()
     if not 1 <= len(words) <= length:
         raise ValueError(f"a sentence must have 1 to {length} words, got {len(words)}")
@@ -91,15 +88,11 @@ ENCODED = np.stack([encode(s) for s, _ in SENTENCES], axis=1)       # (T, N)
 TARGETS = np.array([label for _, label in SENTENCES])                 # (N,)
 
 
-class SentimentTask(Task):
+class SentimentTask(ClassificationTask):
     name = "sentiment"
     title = "Many-to-one sentiment"
     claim = ("The last hidden state summarises the whole sentence; word order matters, so "
              "'not good' and 'not bad' come out opposite.")
-    metric = "eval_accuracy"
-    metric_names = ("eval_loss", "eval_accuracy")
-    higher_is_better = True
-    loss_kind = "cross_entropy"
     params = {
         **training_params(cell="rnn", hidden_size=8, batch_size=16, lr=0.05, max_steps=150,
                           eval_every=10),
@@ -111,22 +104,18 @@ class SentimentTask(Task):
                              many_to_one=True, seed=seed, embedding=EMBEDDINGS,
                              train_embedding=config["train_embeddings"], **model_options(config))
 
-    def sample_batch(self, config, rng):
-        """All sentences when batch_size covers them, else a random subset."""
-        n = len(SENTENCES)
-        if config["batch_size"] >= n:
+    def sample_batch(self, config, rng, batch_size=None):
+        """All sentences when the batch size (default config["batch_size"]) covers them, else a
+        random subset of that many."""
+        n, size = len(SENTENCES), batch_size or config["batch_size"]
+        if size >= n:
             chosen = np.arange(n)
         else:
-            chosen = np.sort(rng.choice(n, size=config["batch_size"], replace=False))
+            chosen = np.sort(rng.choice(n, size=size, replace=False))
         return Batch(ENCODED[:, chosen], TARGETS[chosen])
 
     def eval_batch(self, config, rng):
         return Batch(ENCODED, TARGETS)
-
-    def evaluate(self, model, batch, config):
-        scores = model.forward(batch.inputs)
-        loss, _ = self.loss(scores, batch)
-        return {"eval_loss": loss, "eval_accuracy": accuracy(scores, batch.targets)}
 
     def baseline(self, config, batch):
         return {"majority_accuracy": float(max(np.mean(TARGETS), 1 - np.mean(TARGETS)))}
@@ -136,8 +125,8 @@ class SentimentTask(Task):
         if not isinstance(sentence, str):
             raise ValueError(f"sentence must be a text, got {type(sentence).__name__}")
         n_words = len(sentence.split())
-        if not 1 <= n_words <= MAX_SENTENCE_WORDS:
-            raise ValueError(f"a sentence must have 1 to {MAX_SENTENCE_WORDS} words, "
+        if not 1 <= n_words <= limits.MAX_SENTENCE_WORDS:
+            raise ValueError(f"a sentence must have 1 to {limits.MAX_SENTENCE_WORDS} words, "
                              f"got {n_words}")
         ids = encode(sentence, length=n_words)
         words = sentence.lower().split()

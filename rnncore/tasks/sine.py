@@ -1,7 +1,7 @@
 """Sine-wave forecasting: regression one step ahead.
 
     x_t = sin(2 pi t / P + phi) (+ noise),   P ~ U(min_period, max_period), phi ~ U(0, 2 pi)
-    predict x_{t+1} from x_1..x_t at every step;   loss = MSE = 1/T sum_t (yhat_t - x_{t+1})^2
+    predict y_t = x_{t+1} from x_1..x_t at every step;   L = MSE = 1/T sum_t (ŷ_t - y_t)^2
 
 One value does not tell where on the wave we are (rising or falling, which period); the
 hidden state gathers that from the steps before. The baseline "tomorrow = today" (persistence)

@@ -51,7 +51,7 @@ class NoteAdmin(TopicItemAdmin):
 
 @admin.register(Flashcard)
 class FlashcardAdmin(TopicItemAdmin):
-    list_display = ["front", "topic", "source", "source_ref", "retired"]
+    list_display = ["front", "topic", "source", "source_ref", "term", "retired"]
     search_fields = ["front", "back", "slug"]
 
 

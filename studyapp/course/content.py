@@ -21,6 +21,40 @@ MIN_OPTIONS, MAX_OPTIONS = 2, 6
 _CODE = re.compile(r"<code>.*?</code>", re.S)
 
 
+# A term card's front, read as the answer to type: its math and its parenthesised asides removed.
+_MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$.*?\$", re.S)
+_ASIDE = re.compile(r"\(([^()]*)\)")
+MAX_TERM_WORDS, MAX_TERM_CHARS = 6, 60
+
+
+def _abbreviates(short, term):
+    """Whether `short` is written with letters of `term` in their order (BPTT, GRU, MSE)."""
+    letters = iter(term.casefold())
+    return all(char in letters for char in short.casefold() if char.isalnum())
+
+
+def term_answers(front):
+    """The answers a term card accepts when its definition is shown: the front without its math
+    or parentheses first ("Update gate ($z_t$)" -> "Update gate"), then a one-word aside that
+    names the same thing: an abbreviation of the term ("Gated Recurrent Unit (GRU)" -> "GRU") or
+    another name in lower case ("Hyperbolic tangent (tanh)" -> "tanh"). Any other aside is a
+    qualifier ("Peephole connections (LSTM)"). Raises ValueError when no short term is left
+    (the card is not a term card)."""
+    plain = _MATH_SPAN.sub(" ", front).replace("*", "").replace("`", "")
+    term = " ".join(_ASIDE.sub(" ", plain).split()).strip(" ,;:.")
+    if not term or "$" in term or "(" in term or ")" in term:
+        raise ValueError(f"its front {front!r} leaves no plain term once math and parentheses go")
+    if len(term.split()) > MAX_TERM_WORDS or len(term) > MAX_TERM_CHARS:
+        raise ValueError(f"{term!r} is not a short term (at most {MAX_TERM_WORDS} words, "
+                         f"{MAX_TERM_CHARS} characters)")
+    aliases = []
+    for aside in (aside.strip() for aside in _ASIDE.findall(plain)):
+        if (len(aside.split()) == 1 and re.search(r"\w", aside) and aside.casefold() != term.casefold()
+                and (aside.islower() or _abbreviates(aside, term))):
+            aliases.append(aside)
+    return [term, *aliases]
+
+
 class ContentError(ValueError):
     def __init__(self, path, item, message):
         self.path, self.item, self.message = path, item, message
@@ -58,6 +92,7 @@ class Card:
     back: str
     source: str
     source_ref: str = ""
+    term: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,7 +132,7 @@ class Course:
 # Keys each kind of table takes: required, then optional.
 TOPIC_KEYS = ({"slug", "title", "order", "summary"}, {"notes", "cards", "questions"})
 NOTE_KEYS = ({"slug", "title", "body", "source"}, set())
-CARD_KEYS = ({"slug", "front", "back", "source"}, {"source_ref"})
+CARD_KEYS = ({"slug", "front", "back", "source"}, {"source_ref", "term"})
 QUESTION_KEYS = ({"slug", "text", "explanation", "source", "options"}, {"source_ref"})
 OPTION_KEYS = ({"text"}, {"correct"})
 SOURCE_KEYS = ({"title"}, {"file", "cites"})
@@ -178,12 +213,22 @@ class _Reader:
         item = self.label("cards", n, table)
         self.keys(table, CARD_KEYS, item)
         source, ref = self.source(table, item)
+        front = self.text(table, "front", item)
+        term = table.get("term", False)
+        if not isinstance(term, bool):
+            self.fail(item, "'term' must be true or false")
+        if term:
+            try:
+                term_answers(front)
+            except ValueError as exc:
+                self.fail(item, f"term = true, but {exc}")
         return Card(
             slug=self.slug(table, item),
-            front=self.text(table, "front", item),
+            front=front,
             back=self.text(table, "back", item),
             source=source,
             source_ref=ref,
+            term=term,
         )
 
     def question(self, table, n):

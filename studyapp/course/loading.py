@@ -108,7 +108,8 @@ def load_course(directory):
                          item(position, note, title=note.title, body=note.body))
         for position, card in enumerate(data.cards, 1):
             cards.upsert({"slug": card.slug}, item(position, card, source_ref=card.source_ref,
-                                                   front=card.front, back=card.back))
+                                                   front=card.front, back=card.back,
+                                                   term=card.term))
         for position, question_data in enumerate(data.questions, 1):
             question = questions.upsert({"slug": question_data.slug}, item(
                 position, question_data, source_ref=question_data.source_ref,

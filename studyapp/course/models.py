@@ -84,6 +84,9 @@ class Note(TopicItem):
 class Flashcard(TopicItem):
     front = models.TextField()
     back = models.TextField()
+    term = models.BooleanField(
+        default=False, help_text="The front is a short term: quizzes ask for it from the back."
+    )
 
     def __str__(self):
         return self.front

@@ -59,6 +59,18 @@ _DIGIT_ZERO = {"bold": 0x1D7CE, "double-struck": 0x1D7D8}
 _GROUPED_DIGITS = re.compile(r"<mn>([0-9.,]+)</mn><mrow><mo>&#x0002C;</mo></mrow><mn>([0-9.,]+)</mn>")
 # A bar is a fence in |y| and |x|: no operator spacing around it (as in LaTeX).
 _BAR = '<mo stretchy="false">&#x0007C;</mo>'
+# A minus sign after an opening bracket, a comma or a relation is a sign, not a subtraction:
+# (-0.01, 0.3), [-5, 5], = -0.2. TeX sets it tight against its number; latex2mathml writes it as
+# an infix <mo> in the same row, which Chromium spaces like a binary minus ("( - 0.01").
+_SIGN_AFTER = "|".join(
+    re.escape(mo) for mo in (
+        '<mo stretchy="false">&#x00028;</mo>', '<mo stretchy="false">[</mo>', "<mo>&#x0005B;</mo>",
+        "<mo>&#x0002C;</mo>", "<mo>&#x0003B;</mo>", "<mo>&#x0003D;</mo>", "<mo>&#x02248;</mo>",
+        "<mo>&#x02264;</mo>", "<mo>&#x02265;</mo>", "<mo>&lt;</mo>", "<mo>&gt;</mo>",
+        "<mo>&#x02192;</mo>", "<mo>&#x02190;</mo>", "<mo>&#x02208;</mo>",
+    )
+)
+_SIGN = re.compile(rf"({_SIGN_AFTER})<mo>&#x02212;</mo>")
 
 
 def check_latex(latex):
@@ -98,6 +110,7 @@ def math_to_mathml(latex, display=False):
     mathml = _STYLED_DIGITS.sub(_styled_digits, mathml)
     while _GROUPED_DIGITS.search(mathml):
         mathml = _GROUPED_DIGITS.sub(r"<mn>\1,\2</mn>", mathml)
+    mathml = _SIGN.sub(r'\1<mo lspace="0" rspace="0">&#x02212;</mo>', mathml)
     mathml = _OPERATOR_AFTER_ATOM.sub(_THIN_SPACE, mathml)
     return _space_scripted_operators(_OPERATOR_NAME.sub(rf"\1{_THIN_SPACE}", mathml))
 

@@ -160,3 +160,19 @@ def test_no_space_between_an_operator_sign_or_parenthesis_and_an_operator_name(l
 @pytest.mark.parametrize("latex", [r"x : I \to X", r"x \colon I \to X"])
 def test_a_colon_is_an_operator(latex):
     assert "<mi>x</mi><mo>:</mo><mi>I</mi>" in math_to_mathml(latex)
+
+
+@pytest.mark.parametrize("latex, before", [
+    ("(-0.01, 0.3)", '<mo stretchy="false">&#x00028;</mo>'),
+    ("(0.0726, -0.0317)", "<mo>&#x0002C;</mo>"),
+    ("b_y = -0.2", "<mo>&#x0003D;</mo>"),
+    ("[-5, 5]", '<mo stretchy="false">[</mo>'),
+])
+def test_a_sign_minus_is_set_tight(latex, before):
+    assert f'{before}<mo lspace="0" rspace="0">&#x02212;</mo>' in math_to_mathml(latex)
+
+
+@pytest.mark.parametrize("latex", ["a - b", "x_{t-1}", r"(1 - y) \log (1 - p)"])
+def test_a_binary_minus_keeps_its_spacing(latex):
+    mathml = math_to_mathml(latex)
+    assert "<mo>&#x02212;</mo>" in mathml and 'rspace="0">&#x02212;' not in mathml

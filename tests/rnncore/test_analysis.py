@@ -179,7 +179,7 @@ def test_analyse_run_reports_every_layer():
     (lambda l, x: gate_statistics(l, x, threshold="0.1"), "threshold must be a number"),
     (lambda l, x: gate_statistics(l, x, threshold=float("nan")), "threshold must be a number"),
     (lambda l, x: gate_statistics(l, x, layer_index=1), r"layer_index must be in \[0, 0\]"),
-    (lambda l, x: hidden_gradient_norms(l, x[..., :1]), r"x must have shape \(T, B, 2\)"),
+    (lambda l, x: hidden_gradient_norms(l, x[..., :1]), r"x must have shape \(T, N, 2\)"),
     (lambda l, x: hidden_gradient_norms(l, x[0]), r"x must have shape"),
     (lambda l, x: hidden_gradient_norms(l, x.astype(str)), "x must be a real-valued array"),
     (lambda l, x: hidden_gradient_norms(l, np.full_like(x, np.nan)), "x must be finite"),
@@ -193,7 +193,7 @@ def test_analysis_validation(call, message):
 
 
 def test_unroll_size_bound(monkeypatch):
-    import rnncore.analysis as analysis
-    monkeypatch.setattr(analysis, "MAX_UNROLL_CELLS", 10)
+    from rnncore import limits
+    monkeypatch.setattr(limits, "MAX_UNROLL_CELLS", 10)
     with pytest.raises(ValueError, match="too large to unroll"):
         hidden_gradient_norms(RNN(I, H, seed=0), inputs())

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from gradcheck_helpers import assert_gradient
+from tests.rnncore.gradcheck_helpers import assert_gradient
 
 from rnncore import GRU, LSTM, Linear
 
@@ -14,20 +14,20 @@ def test_linear_gradients(shape):
     head = Linear(H, O, dtype=np.float64, seed=0)
     rng = np.random.default_rng(1)
     h = rng.normal(size=shape)
-    dy = rng.normal(size=shape[:-1] + (O,))
+    ds = rng.normal(size=shape[:-1] + (O,))
 
     def loss():
-        return np.sum(head.forward(h) * dy)
+        return np.sum(head.forward(h) * ds)
 
     head.forward(h)
-    dh, grads = head.backward(dy)
+    dh, grads = head.backward(ds)
     assert list(grads) == ["weight", "bias"]
     assert_gradient("h", dh, loss, h)
     for name, value in head.parameters().items():
         assert_gradient(name, grads[name], loss, value)
 
 
-def test_linear_computes_W_y_h_plus_c():
+def test_linear_computes_the_scores_W_y_h_plus_b_y():
     head = Linear(2, 1, dtype=np.float64, seed=0)
     head.load_state_dict({"weight": np.array([[2.0, -1.0]]), "bias": np.array([0.5])})
     np.testing.assert_array_equal(head.forward(np.array([[3.0, 4.0]])), [[2.5]])
@@ -39,14 +39,14 @@ def test_many_to_many(bidirectional):
     layer = LSTM(I, H, bidirectional=bidirectional, dtype=np.float64, seed=2)
     head = Linear(D * H, O, dtype=np.float64, seed=3)
     rng = np.random.default_rng(4)
-    x, dy = rng.normal(size=(T, B, I)), rng.normal(size=(T, B, O))
+    x, ds = rng.normal(size=(T, B, I)), rng.normal(size=(T, B, O))
 
     def loss():
         outputs, _ = layer.forward(x)
-        return np.sum(head.forward(outputs) * dy)
+        return np.sum(head.forward(outputs) * ds)
 
     loss()
-    d_outputs, head_grads = head.backward(dy)
+    d_outputs, head_grads = head.backward(ds)
     dx, _, grads = layer.backward(d_outputs)
     assert_gradient("x", dx, loss, x)
     for name, value in layer.parameters().items():
@@ -56,18 +56,18 @@ def test_many_to_many(bidirectional):
 
 
 def test_many_to_one_from_final_state():
-    """y = W_y h_T + c on the top layer's final state; its gradient enters as d_final_state."""
+    """s = W_y h_T + b_y on the top layer's final state; its gradient enters as d_final_state."""
     layer = GRU(I, H, num_layers=2, dtype=np.float64, seed=5)
     head = Linear(H, O, dtype=np.float64, seed=6)
     rng = np.random.default_rng(7)
-    x, dy = rng.normal(size=(T, B, I)), rng.normal(size=(B, O))
+    x, ds = rng.normal(size=(T, B, I)), rng.normal(size=(B, O))
 
     def loss():
         _, h_n = layer.forward(x)
-        return np.sum(head.forward(h_n[-1]) * dy)
+        return np.sum(head.forward(h_n[-1]) * ds)
 
     loss()
-    dh_last, head_grads = head.backward(dy)
+    dh_last, head_grads = head.backward(ds)
     d_final = np.zeros((2, B, H))
     d_final[-1] = dh_last
     dx, _, grads = layer.backward(None, d_final)
@@ -83,15 +83,15 @@ def test_many_to_one_from_last_output():
     layer = LSTM(I, H, dtype=np.float64, seed=8)
     head = Linear(H, O, dtype=np.float64, seed=9)
     rng = np.random.default_rng(10)
-    x, dy = rng.normal(size=(T, B, I)), rng.normal(size=(B, O))
+    x, ds = rng.normal(size=(T, B, I)), rng.normal(size=(B, O))
 
     def loss():
         outputs, _ = layer.forward(x)
-        return np.sum(head.forward(outputs[-1]) * dy)
+        return np.sum(head.forward(outputs[-1]) * ds)
 
     loss()
     d_outputs = np.zeros((T, B, H))
-    d_outputs[-1], _ = head.backward(dy)
+    d_outputs[-1], _ = head.backward(ds)
     dx, (dh0, dc0), grads = layer.backward(d_outputs)
     assert_gradient("x", dx, loss, x)
     for name, value in layer.parameters().items():

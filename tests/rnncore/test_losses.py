@@ -8,12 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from gradcheck_helpers import assert_gradient as check_gradient
-from rnncore import ctc as ctc_module
+from tests.rnncore.gradcheck_helpers import assert_gradient as check_gradient
+from rnncore import limits
 from rnncore.losses import (
     ctc_alignments, ctc_best_path, ctc_collapse, ctc_loss, cross_entropy,
-    log_softmax, log_softmax_backward, mse_loss, sequence_cross_entropy, softmax,
+    log_softmax, log_softmax_backward, mse_loss, sequence_cross_entropy,
 )
+from rnncore.activations import softmax
 
 
 def assert_gradient(loss_fn, x, analytic):
@@ -215,12 +216,6 @@ def test_ctc_rejects_blank_in_target():
         ctc_loss(random_log_probs(3, 1, 3), np.array([[0, 1]]), [3], [2])
 
 
-def test_ctc_module_split_keeps_losses_names():
-    import rnncore.losses as losses
-    assert losses.ctc_loss is ctc_module.ctc_loss
-    assert losses.ctc_alignments is ctc_module.ctc_alignments
-
-
 def test_ctc_gradient_concatenated_targets_and_float32_dtype():
     T, N, C = 5, 3, 4
     log_probs = random_log_probs(T, N, C)
@@ -292,12 +287,12 @@ def test_ctc_rejects_non_finite_and_non_floating_log_probs(bad, message):
 
 
 def test_ctc_size_bound_is_a_value_error(monkeypatch):
-    monkeypatch.setattr(ctc_module, "MAX_CTC_LATTICE", 100)
+    monkeypatch.setattr(limits, "MAX_CTC_LATTICE", 100)
     with pytest.raises(ValueError, match="at most 100"):
         ctc_loss(random_log_probs(10, 2, 3), np.ones((2, 5), dtype=int), [10, 10], [5, 5])
     # the real bound: a huge target length is refused before any lattice is allocated
     monkeypatch.undo()
-    with pytest.raises(ValueError, match=f"at most {ctc_module.MAX_CTC_LATTICE}"):
+    with pytest.raises(ValueError, match=f"at most {limits.MAX_CTC_LATTICE}"):
         ctc_loss(random_log_probs(400, 1, 3), np.ones((1, 3000), dtype=int), [400], [3000])
 
 
@@ -320,7 +315,7 @@ def test_ctc_alignments_validation_and_large_t_without_recursion():
     with pytest.raises(ValueError, match=r"blank must be in \[0, 2\]"):
         ctc_alignments([1], 4, n_classes=3, blank=3)
     with pytest.raises(ValueError, match="n_steps must be in"):
-        ctc_alignments([1], ctc_module.MAX_ALIGNMENT_STEPS + 1)
+        ctc_alignments([1], limits.MAX_ALIGNMENT_STEPS + 1)
     with pytest.raises(ValueError, match="n_steps must be an integer"):
         ctc_alignments([1], 4.0)
     with pytest.raises(ValueError, match="more than max_alignments = 10"):

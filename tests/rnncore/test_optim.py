@@ -124,7 +124,8 @@ def test_clip_bounds_validated():
     ({"w": np.ones(3)}, r"must have shape \(2,\)"),
     ({"w": np.ones((1, 2))}, r"must have shape \(2,\)"),
     ({"w": np.array([np.nan, 1.0])}, "must be finite"),
-    ({"w": np.array([1, 2])}, "must be a floating-point array"),
+    ({"w": np.array([1, 2])}, "must be a floating-point ndarray, got int64"),
+    ({"w": [1.0, 2.0]}, "must be a floating-point ndarray, got list"),
 ])
 def test_step_validates_before_touching_anything(grads, message):
     optimizer = Adam(lr=0.1)

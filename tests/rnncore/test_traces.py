@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from rnncore import gru_step_trace, lstm_step_trace, rnn_step_trace
+from rnncore import gru_step_trace, lstm_step_trace, output_step_trace, rnn_step_trace
 from rnncore.cells import gru_step_forward, lstm_step_forward
 
 
@@ -27,8 +27,8 @@ def test_course_example_comes_out_exactly():
 
 def test_trace_symbols_use_the_course_notation_and_step():
     trace = course_example()
-    assert [e.symbol for e in trace.entries][:3] == [
-        "W_x x_{1}", "W_h h_{0}", "W_x x_{1} + W_h h_{0} + b"]
+    assert [e.symbol for e in trace.entries] == [
+        "W_x x_{1}", "W_h h_{0}", "a_{1} = W_x x_{1} + W_h h_{0} + b", r"h_{1} = \tanh(a_{1})"]
     later = rnn_step_trace([[1.0]], [1.0], [[1.0]], [0.5], [0.0], step=7)
     assert later.entries[0].symbol == "W_x x_{7}"
     assert later["h"][0] == pytest.approx(math.tanh(1.5), rel=1e-15)
@@ -111,7 +111,7 @@ def test_column_vectors_are_accepted():
 
 def test_lstm_and_gru_traces_literal_numbers():
     """The worked examples against literals (mpmath, 50 digits; see test_cells.py), not formulas."""
-    from test_cells import (C_PREV, GRU_B_H, GRU_B_X, GRU_LITERALS, GRU_W_H, GRU_W_X, H_PREV,
+    from tests.rnncore.test_cells import (C_PREV, GRU_B_H, GRU_B_X, GRU_LITERALS, GRU_W_H, GRU_W_X, H_PREV,
                             LSTM_B, LSTM_LITERALS, LSTM_PRE_ACTIVATIONS, LSTM_W_H, LSTM_W_X, X)
     trace = lstm_step_trace(LSTM_W_X, X, LSTM_W_H, H_PREV, C_PREV, LSTM_B)
     np.testing.assert_allclose(trace["a"], LSTM_PRE_ACTIVATIONS, rtol=0, atol=1e-15)
@@ -122,3 +122,54 @@ def test_lstm_and_gru_traces_literal_numbers():
                                reset_after=reset_after)
         for key, expected in literals.items():
             np.testing.assert_allclose(trace[key], expected, rtol=0, atol=1e-14, err_msg=key)
+
+
+def test_symbols_follow_the_course_notation():
+    """fixtures/README.md's notation: the LSTM's candidate is g_t (no \\tilde{c}), the GRU's
+    \\tilde{h}_t; an LSTM or GRU has no single W_h; the gates' biases are one per gate."""
+    lstm = lstm_step_trace([[0.5], [0.4], [0.3], [0.2]], [2.0], [[0.1], [0.2], [-0.3], [0.4]],
+                           [0.5], [-1.0], [0.0, 1.0, 0.0, -0.5])
+    symbols = {e.key: e.symbol for e in lstm.entries}
+    assert symbols["g"].startswith("g_{1} = ")
+    assert symbols["c"] == r"c_{1} = f_{1} \odot c_{0} + i_{1} \odot g_{1}"
+    assert symbols["Wh_h"] == r"W_{h\cdot} h_{0}"
+    gru = gru_step_trace([[0.5], [0.4], [0.3]], [2.0], [[0.1], [0.2], [-0.6]], [0.5],
+                         [0.0, 0.1, 0.2], [0.3, 0.0, 0.5])
+    gru_symbols = {e.key: e.symbol for e in gru.entries}
+    assert gru_symbols["n"].startswith(r"\tilde{h}_{1} = ")
+    assert gru_symbols["r"] == r"r_{1} = \sigma(W_{xr} x_{1} + W_{hr} h_{0} + b_r)"
+    for trace in (lstm, gru, course_example()):
+        for entry in trace.entries:
+            assert r"\tilde{c}" not in entry.symbol and "y_" not in entry.symbol
+            if trace.cell != "rnn":
+                assert "W_h " not in entry.symbol
+
+
+def test_output_trace_classification():
+    W_y, h, b_y = [[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], [0.5, -0.5], [0.0, 0.5, -1.0]
+    trace = output_step_trace(W_y, h, b_y, y=1, step=3)
+    assert trace.keys() == ["s", "y_hat", "loss"]
+    np.testing.assert_allclose(trace["s"], [0.5, -0.5, -1.0], rtol=0, atol=1e-15)
+    e = [math.exp(v) for v in (0.5, -0.5, -1.0)]
+    np.testing.assert_allclose(trace["y_hat"], [v / sum(e) for v in e], rtol=1e-15)
+    assert float(trace["loss"]) == pytest.approx(-math.log(e[1] / sum(e)), rel=1e-14)
+    assert [entry.symbol for entry in trace.entries] == [
+        "s_{3} = W_y h_{3} + b_y", r"\hat{y}_{3} = \operatorname{softmax}(s_{3})",
+        r"\mathcal{L}_{3} = -\log \hat{y}_{3, y_{3}}"]
+    assert output_step_trace(W_y, h, b_y).keys() == ["s", "y_hat"]
+    # a score far below the others: the loss stays finite (computed as a log-sum-exp)
+    far = output_step_trace([[1.0]] * 2, [1.0], [800.0, -800.0], y=1)
+    assert float(far["loss"]) == pytest.approx(1600.0)
+
+
+def test_output_trace_regression_and_validation():
+    trace = output_step_trace([[2.0, 0.0]], [1.0, 3.0], [0.5], y=[2.0], kind="regression")
+    assert trace.keys() == ["s", "y_hat", "loss"]
+    assert trace["y_hat"].tolist() == [2.5] and float(trace["loss"]) == pytest.approx(0.25)
+    assert trace.entries[-1].symbol == r"\mathcal{L}_{1} = \lVert \hat{y}_{1} - y_{1} \rVert^2"
+    with pytest.raises(ValueError, match=r"y must be in \[0, 2\]"):
+        output_step_trace([[1.0]] * 3, [1.0], [0.0] * 3, y=3)
+    with pytest.raises(ValueError, match=r"W_y must have shape \(3, 1\)"):
+        output_step_trace([[1.0, 2.0]] * 3, [1.0], [0.0] * 3)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        output_step_trace([[1.0]], [1.0], [0.0], kind="ranking")

@@ -176,7 +176,7 @@ def test_every_task_has_defaults_and_bounds():
 
 
 # ---------------------------------------------------------------- from_bytes never crashes
-from rnncore import serialization  # noqa: E402
+from rnncore import limits, serialization  # noqa: E402
 from rnncore import trainer as trainer_module  # noqa: E402
 
 
@@ -248,7 +248,7 @@ def test_zip_bomb_and_huge_header_are_refused_before_reading(saved, monkeypatch)
     with pytest.raises(ValueError, match="needs 800000000000 bytes"):
         Trainer.from_bytes(buffer.getvalue())
     with pytest.raises(ValueError, match="at most"):
-        Trainer.from_bytes(bytes(serialization.MAX_BYTES + 1))
+        Trainer.from_bytes(bytes(limits.MAX_RUN_BYTES + 1))
     with pytest.raises(ValueError, match="must be bytes"):
         Trainer.from_bytes("a string")
 

@@ -144,7 +144,7 @@ def test_linear_arguments():
     head = Linear(4, 2, seed=0)
     with pytest.raises(ValueError, match=r"backward\(\) needs a forward\(\) first"):
         head.backward(np.zeros((3, 2), F32))
-    with pytest.raises(ValueError, match=r"h must be an array of shape \(T, B, 4\) or \(B, 4\), got \(4,\)"):
+    with pytest.raises(ValueError, match=r"h must be an array of shape \(T, N, 4\) or \(N, 4\), got \(4,\)"):
         head.forward(np.zeros(4, F32))
     with pytest.raises(ValueError, match=r"h must be an array of shape"):
         head.forward([[1.0, 2.0, 3.0, 4.0]])
@@ -157,7 +157,7 @@ def test_linear_arguments():
     with pytest.raises(ValueError, match=r"h batch \(dimension -2\) must be in \[1, 256\]"):
         head.forward(np.zeros((300, 4), F32))
     head.forward(np.zeros((3, 4), F32))
-    with pytest.raises(ValueError, match=r"dy must have shape \(3, 2\), got \(3, 3\)"):
+    with pytest.raises(ValueError, match=r"ds must have shape \(3, 2\), got \(3, 3\)"):
         head.backward(np.zeros((3, 3), F32))
     with pytest.raises(ValueError, match=r"missing \['bias'\]"):
         head.load_state_dict({"weight": np.zeros((2, 4))})
@@ -231,7 +231,7 @@ def test_step_function_arguments():
         gru_step_forward(x.astype(F32), h, *_params(3))
     with pytest.raises(ValueError, match=r"weight_hh dtype must be one of float32, float64"):
         gru_step_forward(x, h, *_params(3, dtype=np.int64))
-    with pytest.raises(ValueError, match=r"x must be an array of shape \(B, I\)"):
+    with pytest.raises(ValueError, match=r"x must be an array of shape \(N, D\)"):
         gru_step_forward(np.zeros(3), h, *_params(3))
     _, cache = rnn_step_forward(x, h, *_params(1))
     with pytest.raises(ValueError, match=r"dh must have shape \(2, 4\)"):
@@ -328,7 +328,7 @@ def test_linear_rejects_non_finite(bad):
     with pytest.raises(ValueError, match=r"^h " + FINITE):
         head.forward(_poisoned(np.zeros((3, 2, 4), F32), bad))
     head.forward(np.zeros((3, 4), F32))
-    with pytest.raises(ValueError, match=r"^dy " + FINITE):
+    with pytest.raises(ValueError, match=r"^ds " + FINITE):
         head.backward(_poisoned(np.zeros((3, 2), F32), bad))
     w, b, h = np.zeros((2, 4)), np.zeros(2), np.zeros((3, 4))
     for name, args in {"weight": (h, _poisoned(w, bad), b), "bias": (h, w, _poisoned(b, bad)),
@@ -336,7 +336,7 @@ def test_linear_rejects_non_finite(bad):
         with pytest.raises(ValueError, match=rf"^{name} " + FINITE):
             linear_forward(*args)
     _, cache = linear_forward(h, w, b)
-    with pytest.raises(ValueError, match=r"^dy " + FINITE):
+    with pytest.raises(ValueError, match=r"^ds " + FINITE):
         linear_backward(_poisoned(np.zeros((3, 2)), bad), cache)
 
 
@@ -519,7 +519,7 @@ def test_layer_load_state_dict_checks_after_the_cast(value, message):
 def test_step_functions_refuse_a_sequence(cell):
     function, names, gates = STEP_ARGUMENTS[cell]
     states = [np.zeros((2, 4))] * (len(names) - 1)
-    with pytest.raises(ValueError, match=r"x must be an array of shape \(B, I\) for one step, "
+    with pytest.raises(ValueError, match=r"x must be an array of shape \(N, D\) for one step, "
                                          r"got an array of shape \(5, 2, 3\)"):
         function(np.zeros((5, 2, 3)), *states, *_params(gates))
 
@@ -528,7 +528,7 @@ def test_step_functions_refuse_a_sequence(cell):
 def test_sequence_kernels_refuse_a_single_step(cell):
     function, names, gates = KERNEL_ARGUMENTS[cell]
     states = [np.zeros((2, 4))] * (len(names) - 1)
-    with pytest.raises(ValueError, match=r"x must be an array of shape \(T, B, I\) \(time-major\) "
+    with pytest.raises(ValueError, match=r"x must be an array of shape \(T, N, D\) \(time-major\) "
                                          r"for a sequence, got an array of shape \(2, 3\)"):
         function(np.zeros((2, 3)), *states, *_params(gates))
 
@@ -649,7 +649,7 @@ def test_gru_kernel_reset_after_must_be_a_real_bool():
 
 def test_linear_forward_arguments():
     h, w, b = np.zeros((3, 4)), np.zeros((2, 4)), np.zeros(2)
-    with pytest.raises(ValueError, match=r"h must be an array of shape \(T, B, 4\) or \(B, 4\), "
+    with pytest.raises(ValueError, match=r"h must be an array of shape \(T, N, 4\) or \(N, 4\), "
                                          r"got NoneType"):
         linear_forward(None, w, b)
     with pytest.raises(ValueError, match=r"weight must be a 2-D array \(out_features, in_features\)"):
@@ -667,7 +667,7 @@ def test_linear_forward_arguments():
     with pytest.raises(ValueError, match=r"h must have shape \(\*, 4\), got \(3, 5\)"):
         linear_forward(np.zeros((3, 5)), w, b)
     _, cache = linear_forward(h, w, b)
-    with pytest.raises(ValueError, match=r"dy must have shape \(3, 2\), got \(3, 4\)"):
+    with pytest.raises(ValueError, match=r"ds must have shape \(3, 2\), got \(3, 4\)"):
         linear_backward(np.zeros((3, 4)), cache)
 
 

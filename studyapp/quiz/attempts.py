@@ -1,0 +1,325 @@
+"""Building, answering and resuming quizzes: every write of the quiz app goes through here.
+
+A quiz is built from the live course: the chosen kinds of question from the chosen topics,
+spread evenly over the topics, preferring what the learner has not been asked yet or got wrong
+last time. When those cannot fill the length, other kinds from the same topics top it up; when
+even that falls short the quiz is shorter; the attempt's `notice` says which. Each question is
+copied into the attempt as a snapshot (models.py), so the attempt never depends on the course
+rows again.
+
+An answer is graded (grading.py) and recorded once. The identical answer again returns the
+recorded one; a different answer to an answered question raises AnswerConflict; neither
+changes anything. Answers to one attempt are serialised by a row lock on the attempt, so the
+attempt is marked finished exactly when its last question is answered.
+"""
+
+import random
+import re
+from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from studyapp.accounts.models import Learner
+from studyapp.course.content import term_answers
+from studyapp.course.models import Flashcard, Question, Topic
+
+from .grading import grade
+from .models import Answer, Attempt, AttemptQuestion, Kind, Outcome
+
+# Product bounds of a quiz (the builder's form takes them from here).
+MIN_LENGTH, MAX_LENGTH, DEFAULT_LENGTH = 5, 50, 10
+# How the notices name a number of questions of one kind.
+KIND_NOUNS = {Kind.CHOICE: ("multiple-choice question", "multiple-choice questions"),
+              Kind.TERM: ("term-recall question", "term-recall questions")}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A question a quiz could ask: its kind, topic and origin, and how to snapshot it."""
+
+    kind: str
+    topic: Topic
+    source_slug: str
+    snapshot: Callable[[random.Random], dict]
+
+
+def _choice_candidates(topics: Sequence[Topic]) -> list[Candidate]:
+    questions = (Question.objects.live().filter(topic__in=topics)
+                 .select_related("topic").prefetch_related("options"))
+    return [Candidate(Kind.CHOICE, q.topic, q.slug, lambda rng, q=q: _choice_snapshot(q, rng))
+            for q in questions]
+
+
+def _choice_snapshot(question: Question, rng: random.Random) -> dict:
+    options = list(question.options.all())
+    rng.shuffle(options)
+    return {
+        "stem": question.text,
+        "options": [{"text": option.text, "explanation": ""} for option in options],
+        "correct_option": next(n for n, option in enumerate(options, 1) if option.correct),
+        "explanation": question.explanation,
+    }
+
+
+def _term_candidates(topics: Sequence[Topic]) -> list[Candidate]:
+    cards = Flashcard.objects.live().filter(topic__in=topics, term=True).select_related("topic")
+    return [Candidate(Kind.TERM, card.topic, card.slug, lambda rng, card=card: _term_snapshot(card))
+            for card in cards]
+
+
+def _term_snapshot(card: Flashcard) -> dict:
+    accepted = term_answers(card.front)
+    return {"stem": masked(card.back, accepted), "accepted": accepted, "answer_text": card.front}
+
+
+_MATH = re.compile(r"(\$\$.*?\$\$|\$.*?\$|`[^`]*`)", re.S)
+BLANK = r"\_\_\_\_"  # Markdown for ____
+
+
+def masked(definition: str, terms: Sequence[str]) -> str:
+    """The definition with the term (and its aliases, and their plurals) blanked out where it
+    is written in words, so that the question does not give its answer away; math and code are
+    left alone."""
+    words = sorted((t for t in terms if len(t) >= 3), key=len, reverse=True)
+    if not words:
+        return definition
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es)?(?![\w-])",
+                         re.I)
+    parts = _MATH.split(definition)
+    return "".join(part if n % 2 else pattern.sub(BLANK, part) for n, part in enumerate(parts))
+
+
+# One entry per kind offered by the builder, in the order offered.
+CANDIDATES: dict[str, Callable[[Sequence[Topic]], list[Candidate]]] = {
+    Kind.CHOICE: _choice_candidates,
+    Kind.TERM: _term_candidates,
+}
+
+
+def available_by_topic() -> dict[int, dict[str, int]]:
+    """For each live topic's id, how many questions of each kind it holds (two queries)."""
+    counts = defaultdict(lambda: dict.fromkeys(CANDIDATES, 0))
+    for kind, items in ((Kind.CHOICE, Question.objects.live()),
+                        (Kind.TERM, Flashcard.objects.live().filter(term=True))):
+        for row in items.order_by().values("topic").annotate(n=Count("pk")):
+            counts[row["topic"]][kind] = row["n"]
+    return counts
+
+
+def _last_outcomes(learner: Learner) -> dict[tuple[str, str], str | None]:
+    """(kind, source_slug) -> the outcome of the learner's latest answer to it (None: asked, not
+    answered)."""
+    asked = (AttemptQuestion.objects.filter(attempt__learner=learner)
+             .order_by("attempt__created", "attempt_id", "position")
+             .values_list("kind", "source_slug", "answer__outcome"))
+    return {(kind, slug): outcome for kind, slug, outcome in asked}
+
+
+def _priority(candidate: Candidate, last: dict) -> int:
+    """0: never asked (or left unanswered), 1: answered wrong last time, 2: answered right."""
+    key = (candidate.kind, candidate.source_slug)
+    if key not in last or last[key] is None:
+        return 0
+    return 1 if last[key] == Outcome.WRONG else 2
+
+
+def _pick(candidates: list[Candidate], count: int, rng: random.Random, last: dict) -> list[Candidate]:
+    """Up to `count` candidates, taken from the topics in turn, each topic's least practised
+    first (in random order within a level of practice)."""
+    by_topic = defaultdict(list)
+    for candidate in candidates:
+        by_topic[candidate.topic.pk].append(candidate)
+    queues = list(by_topic.values())
+    rng.shuffle(queues)
+    for queue in queues:
+        rng.shuffle(queue)
+        queue.sort(key=lambda candidate: _priority(candidate, last))  # stable: random within a level
+    picked = []
+    while len(picked) < count and any(queues):
+        for queue in queues:
+            if queue and len(picked) < count:
+                picked.append(queue.pop(0))
+    return picked
+
+
+def _count(n: int, kind: str | None = None) -> str:
+    singular, plural = KIND_NOUNS[kind] if kind else ("question", "questions")
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _kinds_phrase(counts: dict[str, int]) -> str:
+    parts = [_count(n, kind) for kind, n in counts.items() if n]
+    return " and ".join(parts) if parts else "no questions"
+
+
+def _notice(*, length: int, main: dict[str, int], extra: dict[str, int], all_kinds: bool) -> str:
+    """What the quiz says when it could not be made of the chosen kinds at the chosen length."""
+    have, added = sum(main.values()), sum(extra.values())
+    total = have + added
+    if have >= length:
+        return ""
+    if all_kinds:
+        return (f"These topics have only {_count(have)} in all, so this quiz has {total} "
+                f"instead of {length}.")
+    text = f"The chosen topics have only {_kinds_phrase(main)}"
+    if added:
+        text += f", so {_kinds_phrase(extra)} {'was' if added == 1 else 'were'} added"
+        if total == length:
+            return text + f" to make {length}."
+        return text + f"; with nothing more to add, this quiz has {total} questions instead of {length}."
+    return text + f", and no other kinds, so this quiz has {total} questions instead of {length}."
+
+
+@transaction.atomic
+def start_attempt(*, learner: Learner, topics: Sequence[Topic] | None, length: int,
+                  kinds: Collection[str], rng: random.Random | None = None) -> Attempt:
+    """A new attempt of up to `length` questions of `kinds` from `topics` (None: all topics).
+
+    Raises ValueError for a length outside MIN_LENGTH..MAX_LENGTH, an unknown or empty set of
+    kinds, no topics, or topics with no questions at all."""
+    rng = rng or random.Random()
+    if not MIN_LENGTH <= length <= MAX_LENGTH:
+        raise ValueError(f"A quiz has {MIN_LENGTH} to {MAX_LENGTH} questions.")
+    requested = set(kinds)
+    unknown = requested - set(CANDIDATES)
+    if unknown:
+        raise ValueError(f"Unknown kind of question: {', '.join(sorted(unknown))}.")
+    kinds = [kind for kind in CANDIDATES if kind in requested]
+    if not kinds:
+        raise ValueError("Choose at least one kind of question.")
+    all_topics = topics is None
+    chosen = list(Topic.objects.live()) if all_topics else [t for t in topics if not t.retired]
+    if not chosen:
+        raise ValueError("Choose at least one topic, or all topics.")
+
+    last = _last_outcomes(learner)
+    main_pool = [c for kind in kinds for c in CANDIDATES[kind](chosen)]
+    main = _pick(main_pool, length, rng, last)
+    extra = []
+    if len(main) < length:
+        other_pool = [c for kind in CANDIDATES if kind not in kinds for c in CANDIDATES[kind](chosen)]
+        extra = _pick(other_pool, length - len(main), rng, last)
+    picked = main + extra
+    if not picked:
+        raise ValueError("The chosen topics have no questions yet: choose other topics.")
+
+    def by_kind(candidates):
+        return {kind: sum(c.kind == kind for c in candidates) for kind in CANDIDATES}
+
+    attempt = Attempt.objects.create(
+        learner=learner, all_topics=all_topics, kinds=kinds, requested_length=length,
+        notice=_notice(length=length, main=by_kind(main), extra=by_kind(extra),
+                       all_kinds=len(kinds) == len(CANDIDATES)),
+    )
+    attempt.topics.set(chosen)
+    rng.shuffle(picked)
+    AttemptQuestion.objects.bulk_create([
+        AttemptQuestion(attempt=attempt, position=position, kind=candidate.kind,
+                        topic=candidate.topic, topic_title=candidate.topic.title,
+                        source_slug=candidate.source_slug, **candidate.snapshot(rng))
+        for position, candidate in enumerate(picked, 1)
+    ])
+    return attempt
+
+
+class AnswerConflict(Exception):
+    """A different answer to a question already answered; `answer` is the recorded one."""
+
+    def __init__(self, answer: Answer):
+        super().__init__("This question has already been answered.")
+        self.answer = answer
+
+
+@dataclass(frozen=True)
+class Recorded:
+    answer: Answer
+    replay: bool  # True when this was the identical answer again
+
+
+@transaction.atomic
+def record_answer(*, question: AttemptQuestion, response: str) -> Recorded:
+    """Grade and store the answer `response` ("" for "I don't know") to `question`, once."""
+    Attempt.objects.select_for_update().filter(pk=question.attempt_id).first()
+    existing = Answer.objects.filter(question=question).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                answer = Answer.objects.create(question=question, response=response,
+                                               outcome=grade(question, response))
+        except IntegrityError:  # answered at the same moment elsewhere (no row lock on SQLite)
+            existing = Answer.objects.get(question=question)
+        else:
+            if not AttemptQuestion.objects.filter(attempt_id=question.attempt_id,
+                                                  answer__isnull=True).exists():
+                Attempt.objects.filter(pk=question.attempt_id, finished__isnull=True).update(
+                    finished=timezone.now())
+            question.answer = answer
+            return Recorded(answer=answer, replay=False)
+    if existing.response != response:
+        raise AnswerConflict(existing)
+    return Recorded(answer=existing, replay=True)
+
+
+def attempts_of(learner: Learner | None) -> QuerySet[Attempt]:
+    """The learner's attempts (none for a visitor who has stored nothing), newest first, with
+    their question, answer and score counts."""
+    if learner is None:
+        return Attempt.objects.none()
+    return Attempt.objects.filter(learner=learner).annotate(
+        n_questions=Count("questions", distinct=True),
+        n_answered=Count("questions__answer", distinct=True),
+        n_correct=Count("questions__answer",
+                        filter=~Q(questions__answer__outcome=Outcome.WRONG), distinct=True),
+    ).prefetch_related("topics")
+
+
+def unanswered_positions(attempt: Attempt) -> list[int]:
+    return list(attempt.questions.filter(answer__isnull=True).values_list("position", flat=True))
+
+
+def resume_position(attempt: Attempt) -> int | None:
+    """Where to carry on: the first unanswered question (None when all are answered)."""
+    positions = unanswered_positions(attempt)
+    return positions[0] if positions else None
+
+
+def next_position(attempt: Attempt, *, after: int) -> int | None:
+    """The next unanswered question after `after`, else the first unanswered one, else None."""
+    positions = unanswered_positions(attempt)
+    later = [p for p in positions if p > after]
+    return (later or positions or [None])[0]
+
+
+def export_attempts(*, learner: Learner) -> list[dict]:
+    """The learner's attempts as plain data, for the learner's JSON export."""
+    rows = []
+    for attempt in Attempt.objects.filter(learner=learner).prefetch_related(
+            "topics", "questions__answer"):
+        rows.append({
+            "created": attempt.created.isoformat(),
+            "finished": attempt.finished.isoformat() if attempt.finished else None,
+            "topics": None if attempt.all_topics else [t.slug for t in attempt.topics.all()],
+            "kinds": attempt.kinds,
+            "requested_length": attempt.requested_length,
+            "notice": attempt.notice,
+            "questions": [_export_question(q) for q in attempt.questions.all()],
+        })
+    return rows
+
+
+def _export_question(question: AttemptQuestion) -> dict:
+    answer = getattr(question, "answer", None)
+    return {
+        "position": question.position, "kind": question.kind, "topic": question.topic_title,
+        "source": question.source_slug, "stem": question.stem, "options": question.options,
+        "correct_option": question.correct_option, "accepted": question.accepted,
+        "answer_text": question.answer_text, "explanation": question.explanation,
+        "solution": question.solution, "params": question.params,
+        "answer": None if answer is None else {
+            "response": answer.response, "outcome": answer.outcome,
+            "answered": answer.answered.isoformat()},
+    }

@@ -168,6 +168,8 @@ def owned_rows(learner_id):
 def test_deleting_the_account_leaves_no_row_of_its_learner(client, studied_user, deck):
     learner = Learner.objects.get(user=studied_user)
     ReviewSettings.objects.filter(learner=learner).update(new_per_day=7)
+    from studyapp.quiz.models import Attempt
+    Attempt.objects.create(learner=learner, requested_length=5, kinds=["choice"])
     other = User.objects.create_user("bob", password=PASSWORD)
     other_learner = Learner.objects.create(user=other)
     from .conftest import NOW, rate

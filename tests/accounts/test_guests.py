@@ -181,3 +181,18 @@ def test_move_owned_rows_keeps_the_targets_unique_rows(studied_user, deck):
     assert moved == {"review.CardState": 1}
     assert ReviewSettings.objects.get(learner=ada).new_per_day == 20
     assert CardState.objects.filter(learner=guest).count() == 1
+
+
+def test_merge_moves_the_guests_other_rows_too(client, studied_user, deck):
+    """Rows of other apps (a quiz attempt) move to the account with the cards."""
+    from studyapp.quiz.models import Attempt
+
+    guest = make_guest(client)
+    rate(guest, deck[4], 3, NOW)
+    attempt = Attempt.objects.create(learner=guest, requested_length=5, kinds=["choice"])
+    log_in(client)
+    page = client.get("/review/guest-progress/").content.decode()
+    assert "1 attempt" in page
+    client.post("/review/guest-progress/", {"choice": "merge"})
+    attempt.refresh_from_db()
+    assert attempt.learner == Learner.objects.get(user=studied_user)

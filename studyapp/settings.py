@@ -118,7 +118,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "course:topics"
 LOGOUT_REDIRECT_URL = "course:topics"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: refuses a throttled pair or address
+    "studyapp.accounts.throttling.ThrottleBackend",  # first: refuses a throttled pair or address
     "django.contrib.auth.backends.ModelBackend",
 ]
 

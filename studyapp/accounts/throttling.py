@@ -16,6 +16,7 @@ which has no address, is written "unix"). From anywhere else the header is ignor
 import ipaddress
 import math
 
+from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
@@ -41,6 +42,17 @@ def client_address(request: HttpRequest) -> str | None:
         if forwarded:
             return forwarded
     return None if peer == "unix" else peer
+
+
+class ThrottleBackend(AxesStandaloneBackend):
+    """axes's backend (first in AUTHENTICATION_BACKENDS), for web log-ins: an `authenticate` call
+    without a request (the test client's `login`, a script) is no web log-in and is not checked,
+    where axes itself would refuse it. Every log-in form passes its request."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 def address_limit() -> int:

@@ -122,3 +122,10 @@ def test_deleting_the_account_removes_its_failed_attempts(client, user):
     client.force_login(user)
     client.post("/accounts/delete/", {"password": PASSWORD})
     assert not AccessAttempt.objects.filter(username="ada").exists()
+
+
+def test_a_log_in_without_a_request_is_not_a_web_log_in(user):
+    """The test client's login() calls authenticate without a request: it is not throttled."""
+    for _ in range(LIMIT + 1):
+        assert not Client().login(username="ada", password="wrong")
+    assert Client().login(username="ada", password=PASSWORD)

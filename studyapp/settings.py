@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "studyapp.course",
     "studyapp.review",
     "studyapp.quiz",
+    "studyapp.demos",
+    "studyapp.lab",
 ]
 
 MIDDLEWARE = [

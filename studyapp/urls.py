@@ -10,6 +10,8 @@ urlpatterns = [
     path("review/", include("studyapp.review.urls")),
     path("accounts/", include("studyapp.accounts.urls")),
     path("quiz/", include("studyapp.quiz.urls")),
+    path("demos/", include("studyapp.demos.urls")),
+    path("lab/", include("studyapp.lab.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
 ]

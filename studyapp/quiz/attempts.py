@@ -27,6 +27,7 @@ from studyapp.accounts.models import Learner
 from studyapp.course.content import term_answers
 from studyapp.course.models import Flashcard, Question, Topic
 
+from . import generation
 from .grading import grade
 from .models import Answer, Attempt, AttemptQuestion, Kind, Outcome
 
@@ -34,7 +35,9 @@ from .models import Answer, Attempt, AttemptQuestion, Kind, Outcome
 MIN_LENGTH, MAX_LENGTH, DEFAULT_LENGTH = 5, 50, 10
 # How the notices name a number of questions of one kind.
 KIND_NOUNS = {Kind.CHOICE: ("multiple-choice question", "multiple-choice questions"),
-              Kind.TERM: ("term-recall question", "term-recall questions")}
+              Kind.TERM: ("term-recall question", "term-recall questions"),
+              Kind.NUMERIC_CHOICE: ("multiple-choice calculation", "multiple-choice calculations"),
+              Kind.NUMERIC_TYPED: ("typed calculation", "typed calculations")}
 
 
 @dataclass(frozen=True)
@@ -93,20 +96,52 @@ def masked(definition: str, terms: Sequence[str]) -> str:
     return "".join(part if n % 2 else pattern.sub(BLANK, part) for n, part in enumerate(parts))
 
 
+def _numeric_candidates(kind: str, topics: Sequence[Topic]) -> list[Candidate]:
+    """One calculation per generator of the chosen topics, its numbers drawn when the quiz is
+    built (generation.py)."""
+    by_slug = {topic.slug: topic for topic in topics}
+    return [Candidate(kind, by_slug[g.topic], g.slug,
+                      lambda rng, g=g: _numeric_snapshot(g.slug, kind, rng))
+            for g in generation.generators_for(by_slug)]
+
+
+def _numeric_snapshot(slug: str, kind: str, rng: random.Random) -> dict:
+    """A generated question with a fresh seed, kept whole (numbers, seed, options with their
+    mistakes, solution) in `params`, so the attempt shows the same numbers when resumed."""
+    question = generation.generate(slug, rng.randint(0, generation.MAX_SEED))
+    choice = kind == Kind.NUMERIC_CHOICE
+    return {
+        "stem": question.stem,
+        "options": [{"text": option.text, "explanation": generation.mistake_markdown(option)}
+                    for option in question.options] if choice else [],
+        "correct_option": question.correct_option if choice else None,
+        "answer_text": question.answer_text,
+        "solution": generation.solution_markdown(question),
+        "params": question.as_dict(),
+    }
+
+
 # One entry per kind offered by the builder, in the order offered.
 CANDIDATES: dict[str, Callable[[Sequence[Topic]], list[Candidate]]] = {
     Kind.CHOICE: _choice_candidates,
     Kind.TERM: _term_candidates,
+    Kind.NUMERIC_CHOICE: lambda topics: _numeric_candidates(Kind.NUMERIC_CHOICE, topics),
+    Kind.NUMERIC_TYPED: lambda topics: _numeric_candidates(Kind.NUMERIC_TYPED, topics),
 }
+# Ticked on the builder at first: the course's own items; calculations are one tick away.
+DEFAULT_KINDS = (Kind.CHOICE, Kind.TERM)
 
 
 def available_by_topic() -> dict[int, dict[str, int]]:
-    """For each live topic's id, how many questions of each kind it holds (two queries)."""
+    """For each live topic's id, how many questions of each kind it holds (three queries)."""
     counts = defaultdict(lambda: dict.fromkeys(CANDIDATES, 0))
     for kind, items in ((Kind.CHOICE, Question.objects.live()),
                         (Kind.TERM, Flashcard.objects.live().filter(term=True))):
         for row in items.order_by().values("topic").annotate(n=Count("pk")):
             counts[row["topic"]][kind] = row["n"]
+    for pk, slug in Topic.objects.live().values_list("pk", "slug"):
+        if n := len(generation.generators_for([slug])):
+            counts[pk][Kind.NUMERIC_CHOICE] = counts[pk][Kind.NUMERIC_TYPED] = n
     return counts
 
 
@@ -197,11 +232,12 @@ def start_attempt(*, learner: Learner, topics: Sequence[Topic] | None, length: i
         raise ValueError("Choose at least one topic, or all topics.")
 
     last = _last_outcomes(learner)
-    main_pool = [c for kind in kinds for c in CANDIDATES[kind](chosen)]
+    pools = {kind: CANDIDATES[kind](chosen) for kind in CANDIDATES}
+    main_pool = [c for kind in kinds for c in pools[kind]]
     main = _pick(main_pool, length, rng, last)
     extra = []
     if len(main) < length:
-        other_pool = [c for kind in CANDIDATES if kind not in kinds for c in CANDIDATES[kind](chosen)]
+        other_pool = [c for kind in CANDIDATES if kind not in kinds for c in pools[kind]]
         extra = _pick(other_pool, length - len(main), rng, last)
     picked = main + extra
     if not picked:
@@ -213,7 +249,7 @@ def start_attempt(*, learner: Learner, topics: Sequence[Topic] | None, length: i
     attempt = Attempt.objects.create(
         learner=learner, all_topics=all_topics, kinds=kinds, requested_length=length,
         notice=_notice(length=length, main=by_kind(main), extra=by_kind(extra),
-                       all_kinds=len(kinds) == len(CANDIDATES)),
+                       all_kinds=all(kind in kinds or not pools[kind] for kind in CANDIDATES)),
     )
     attempt.topics.set(chosen)
     rng.shuffle(picked)

@@ -4,8 +4,9 @@ from django import forms
 
 from studyapp.course.models import Topic
 
-from .attempts import CANDIDATES, DEFAULT_LENGTH, MAX_LENGTH, MIN_LENGTH
+from .attempts import CANDIDATES, DEFAULT_KINDS, DEFAULT_LENGTH, MAX_LENGTH, MIN_LENGTH
 from .models import AttemptQuestion, Kind
+from .numeric import parse_numbers
 
 MAX_TYPED = 200
 
@@ -24,7 +25,7 @@ class BuildForm(forms.Form):
     )
     kinds = forms.MultipleChoiceField(
         choices=[(kind, Kind(kind).label) for kind in CANDIDATES],
-        widget=forms.CheckboxSelectMultiple, initial=list(CANDIDATES),
+        widget=forms.CheckboxSelectMultiple, initial=list(DEFAULT_KINDS),
         error_messages={"required": "Choose at least one kind of question."},
     )
 
@@ -69,6 +70,16 @@ class AnswerForm(forms.Form):
     def typed(self) -> bool:
         return not self.question.options
 
+    def _numbers(self, text: str) -> str:
+        """A typed calculation's numbers, written one way ("0.5, -1.1") so that the same
+        numbers typed again are the same answer; unreadable text or the wrong count of numbers
+        is a form error (asked again, not counted)."""
+        try:
+            numbers = parse_numbers(text, length=self.question.params.get("typed_length"))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return ", ".join(repr(float(n)).removesuffix(".0") for n in numbers)
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:
@@ -79,6 +90,8 @@ class AnswerForm(forms.Form):
             text = " ".join(cleaned.get("answer", "").split())
             if not text:
                 raise forms.ValidationError("Type your answer, or choose \u201cI don't know\u201d.")
+            if self.question.kind == Kind.NUMERIC_TYPED:
+                text = self._numbers(text)
             cleaned["response"] = text
         else:
             if cleaned.get("option") is None:

@@ -10,7 +10,7 @@ from studyapp.accounts.learners import current_learner
 from studyapp.course.models import Topic
 from studyapp.web import HtmxHttpRequest, render_page
 
-from . import attempts, results
+from . import attempts, grading, results
 from .forms import AnswerForm, BuildForm
 from .models import Attempt
 
@@ -93,6 +93,7 @@ def question_detail(request: HtmxHttpRequest, attempt_id: int, position: int):
     answer = getattr(question, "answer", None)
     context.update(
         form=form, answer=answer, progress=results.progress(attempt),
+        typed_mistake=grading.typed_mistake(question, answer.response) if answer else "",
         results_url=_question_url(attempt, None),
         next_url=_question_url(attempt, attempts.next_position(attempt, after=position))
         if answer else None,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -111,12 +111,13 @@ def has_data(learner: Learner) -> bool:
                for model, field in owned_models())
 
 
-def _unique_sets(model: type[models.Model], field: models.ForeignKey) -> list[tuple[str, ...]]:
-    """The unique keys of `model` that include `field` (unique_together and unconditional constraints)."""
-    sets = [tuple(names) for names in model._meta.unique_together]
-    sets += [tuple(c.fields) for c in model._meta.constraints
-             if isinstance(c, models.UniqueConstraint) and c.fields and c.condition is None]
-    return [names for names in sets if field.name in names]
+def _unique_sets(model: type[models.Model], field: models.ForeignKey) -> list[tuple[tuple[str, ...], Q]]:
+    """The unique keys of `model` that include `field`, each with the condition under which it
+    holds (unique_together and UniqueConstraint, conditional or not)."""
+    sets = [(tuple(names), Q()) for names in model._meta.unique_together]
+    sets += [(tuple(c.fields), c.condition or Q()) for c in model._meta.constraints
+             if isinstance(c, models.UniqueConstraint) and c.fields]
+    return [(names, condition) for names, condition in sets if field.name in names]
 
 
 @transaction.atomic
@@ -136,10 +137,11 @@ def move_owned_rows(*, source: Learner, target: Learner,
         if field.unique:
             if manager.filter(**{field.name: target}).exists():
                 continue
-        for names in _unique_sets(model, field):
+        for names, condition in _unique_sets(model, field):
             others = [name for name in names if name != field.name]
-            taken = manager.filter(**{field.name: target}, **{name: OuterRef(name) for name in others})
-            rows = rows.exclude(Exists(taken))
+            taken = manager.filter(condition, **{field.name: target},
+                                   **{name: OuterRef(name) for name in others})
+            rows = rows.exclude(condition & Q(Exists(taken)))
         count = rows.update(**{field.name: target})
         if count:
             moved[model._meta.label] = count

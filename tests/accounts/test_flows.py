@@ -170,6 +170,8 @@ def test_deleting_the_account_leaves_no_row_of_its_learner(client, studied_user,
     ReviewSettings.objects.filter(learner=learner).update(new_per_day=7)
     from studyapp.quiz.models import Attempt
     Attempt.objects.create(learner=learner, requested_length=5, kinds=["choice"])
+    from studyapp.lab.models import Run
+    Run.objects.create(learner=learner, task="adding", settings={}, state=b"", max_steps=10)
     other = User.objects.create_user("bob", password=PASSWORD)
     other_learner = Learner.objects.create(user=other)
     from .conftest import NOW, rate

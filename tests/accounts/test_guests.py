@@ -184,15 +184,34 @@ def test_move_owned_rows_keeps_the_targets_unique_rows(studied_user, deck):
 
 
 def test_merge_moves_the_guests_other_rows_too(client, studied_user, deck):
-    """Rows of other apps (a quiz attempt) move to the account with the cards."""
+    """Rows of other apps (a quiz attempt, a lab run) move to the account with the cards."""
+    from studyapp.lab.models import Run
     from studyapp.quiz.models import Attempt
 
     guest = make_guest(client)
     rate(guest, deck[4], 3, NOW)
     attempt = Attempt.objects.create(learner=guest, requested_length=5, kinds=["choice"])
+    run = Run.objects.create(learner=guest, task="adding", settings={}, state=b"", max_steps=10)
     log_in(client)
     page = client.get("/review/guest-progress/").content.decode()
     assert "1 attempt" in page
     client.post("/review/guest-progress/", {"choice": "merge"})
     attempt.refresh_from_db()
-    assert attempt.learner == Learner.objects.get(user=studied_user)
+    run.refresh_from_db()
+    assert attempt.learner == run.learner == Learner.objects.get(user=studied_user)
+
+
+def test_move_owned_rows_respects_conditional_unique_keys(studied_user):
+    """A lab run's start token is unique per learner when set: a colliding one stays behind, an
+    unset one (many may share "") moves."""
+    from studyapp.lab.models import Run
+
+    ada = Learner.objects.get(user=studied_user)
+    guest = Learner.objects.create(guest_session_key="g" * 32)
+    make = lambda learner, token: Run.objects.create(learner=learner, task="adding", settings={},  # noqa: E731
+                                                     state=b"", max_steps=10, token=token)
+    make(ada, "t1"), make(ada, "")
+    make(guest, "t1"), make(guest, "t2"), make(guest, "")
+    assert move_owned_rows(source=guest, target=ada)["lab.Run"] == 2
+    assert sorted(Run.objects.filter(learner=ada).values_list("token", flat=True)) == ["", "", "t1", "t2"]
+    assert list(Run.objects.filter(learner=guest).values_list("token", flat=True)) == ["t1"]

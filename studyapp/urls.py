@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("", include("studyapp.course.urls")),
     path("review/", include("studyapp.review.urls")),
+    path("accounts/", include("studyapp.accounts.urls")),
     path("quiz/", include("studyapp.quiz.urls")),
     path("demos/", include("studyapp.demos.urls")),
     path("lab/", include("studyapp.lab.urls")),

@@ -154,3 +154,11 @@ class SettingsForm(forms.Form):
 
     def clean_time_zone(self):
         return self._engine("time_zone")
+
+
+class GuestProgressForm(forms.Form):
+    """Keep (merge) or discard the progress a guest made before logging in."""
+
+    choice = forms.ChoiceField(choices=[("merge", "Keep it in my account"), ("discard", "Discard it")],
+                               error_messages={"required": "Choose to keep or to discard the guest progress.",
+                                               "invalid_choice": "Choose to keep or to discard the guest progress."})

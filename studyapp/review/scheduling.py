@@ -16,6 +16,7 @@ Public functions
     weakest_cards(learner=, topic=, now=, count=)   the topic's cards least likely recalled now
     session_summary(learner=, session=)  cards done, time spent, share of Again in one review session
     replay_card(card_state=)             the state the card's log replays to (always the stored one)
+    merge_learner(guest=, into=)         a guest's cards and logs into an account (log-in's "merge")
 
 The repeated-submission rule. A change names the version of the card state it was shown with.
 If that version is current, the change is made (version + 1). If not, and the log holds an
@@ -59,7 +60,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import fsrs
 import fsrs.scheduler as _fsrs_scheduler
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 
 from studyapp.accounts.models import Learner
 from studyapp.course.models import Flashcard, Topic
@@ -849,3 +850,86 @@ def replay_entry(*, state: dict, entry: Review, card_slug: str) -> dict:
                Review.UNSUSPEND: ("suspended",), Review.RESCHEDULE: ("due",),
                Review.QUIZ_MISS: ("due", "buried_until", "brought_forward_at")}[entry.kind]
     return {**state, **{name: entry.state_after.get(name) for name in changed}}
+
+
+# ---------------------------------------------------------------------------------------------
+# A guest's progress merged into an account (the log-in's "merge" choice)
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    moved_cards: int  # cards the account had never seen, moved with their logs
+    merged_cards: int  # cards both had: logs merged in time order and replayed
+    reviews: int  # log entries that came from the guest
+    other_rows: dict[str, int]  # other learner-owned rows moved (accounts.learners.move_owned_rows)
+
+
+REVIEW_MODELS = (CardState, Review, ReviewSettings)  # what merge_learner moves itself
+
+
+def merge_preview(*, guest: Learner, into: Learner | None) -> dict:
+    """What a merge would do: the guest's cards and reviews, the account's cards, the overlap."""
+    guest_cards = set(CardState.objects.filter(learner=guest).values_list("flashcard_id", flat=True))
+    own_cards = set(CardState.objects.filter(learner=into).values_list("flashcard_id", flat=True)) if into else set()
+    return {"guest_cards": len(guest_cards),
+            "guest_reviews": Review.objects.filter(learner=guest, kind=Review.RATING, undone=False).count(),
+            "own_cards": len(own_cards), "shared_cards": len(guest_cards & own_cards)}
+
+
+def merge_learner(*, guest: Learner, into: Learner) -> MergeOutcome:
+    """Give `into` everything `guest` studied, then delete `guest`. One transaction.
+
+    A card only the guest has moves with its log unchanged. For a card both have, the two logs
+    are merged in time order (ties: the account's first) and replayed through fsrs with each
+    entry's own settings, as `replay_card` does: every entry not undone gets the replayed state
+    before and after it (so an undo restores a state of the merged history) and versions in that
+    order, and the card's state is the replay's end, so the log still replays to the stored state
+    and no review is lost. Undone entries are kept, in time order, as they were. The account keeps
+    its settings (the guest's move only when it has none); every other learner-owned row moves as
+    `move_owned_rows` does."""
+    from studyapp.accounts.learners import move_owned_rows
+
+    if guest.pk == into.pk:
+        raise ValueError("A learner cannot be merged into itself.")
+    with transaction.atomic():
+        guest_states = {s.flashcard_id: s for s in CardState.objects.select_for_update().filter(learner=guest)}
+        own_states = {s.flashcard_id: s for s in CardState.objects.select_for_update()
+                      .filter(learner=into, flashcard_id__in=list(guest_states))}
+        reviews = Review.objects.filter(learner=guest).count()
+        only_guest = [s.pk for f, s in guest_states.items() if f not in own_states]
+        Review.objects.filter(card_state_id__in=only_guest).update(learner=into)
+        CardState.objects.filter(pk__in=only_guest).update(learner=into)
+        slugs = dict(Flashcard.objects.filter(pk__in=list(own_states)).values_list("pk", "slug"))
+        for flashcard_id, own in own_states.items():
+            _merge_card(own=own, other=guest_states[flashcard_id], card_slug=slugs[flashcard_id])
+        if not ReviewSettings.objects.filter(learner=into).exists():
+            ReviewSettings.objects.filter(learner=guest).update(learner=into)
+        others = move_owned_rows(source=guest, target=into, exclude=REVIEW_MODELS)
+        guest.delete()
+        return MergeOutcome(moved_cards=len(only_guest), merged_cards=len(own_states), reviews=reviews,
+                            other_rows=others)
+
+
+def _merge_card(*, own: CardState, other: CardState, card_slug: str) -> None:
+    entries = sorted([(e.reviewed_at, 0, e.version_before, e) for e in own.log.all()]
+                     + [(e.reviewed_at, 1, e.version_before, e) for e in other.log.all()],
+                     key=lambda item: item[:3])
+    # Free the versions 0..n-1 first, in two ranges that cannot meet: (card state, version
+    # before) is unique, checked row by row.
+    for card_state, offset in ((own, 10**9), (other, 15 * 10**8)):
+        Review.objects.filter(card_state=card_state).update(
+            card_state=own, learner_id=own.learner_id, version_before=F("version_before") + offset,
+            version_after=F("version_after") + offset)
+    state = snapshot(None)
+    for version, (_, _, _, entry) in enumerate(entries):
+        entry.card_state_id, entry.learner_id = own.pk, own.learner_id
+        entry.version_before, entry.version_after = version, version + 1
+        if not entry.undone:
+            before = state
+            state = replay_entry(state=state, entry=entry, card_slug=card_slug)
+            entry.state_before, entry.state_after, entry.before_state = before, state, before["state"]
+        entry.save(update_fields=["card_state", "learner", "version_before", "version_after",
+                                  "state_before", "state_after", "before_state"])
+    _restore(own, state)
+    own.version = max(own.version, other.version, len(entries)) + 1
+    own.save()
+    other.delete()

@@ -8,4 +8,5 @@ urlpatterns = [
     path("topics/<slug:topic_slug>/", views.review_topic, name="topic"),
     path("settings/", views.settings_page, name="settings"),
     path("cards/<slug:card_slug>/", views.card_history, name="card"),
+    path("guest-progress/", views.guest_progress, name="guest_progress"),
 ]

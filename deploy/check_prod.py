@@ -176,7 +176,7 @@ def check_login_flood(target: Target, *, threads: int, seconds: float, max_posts
     p95 = percentile(samples, 0.95) if samples else float("inf")
     passed = bool(samples) and not failures and p95 < 0.100
     counts = ", ".join(f"{count} x {status}" for status, count in sorted(statuses.items(), key=str))
-    print(f"   log-in POSTs answered: {counts} (200: the form again with its error; 429: nginx's limit)")
+    print(f"   log-in POSTs answered: {counts} (200: the form again with its error; 429: nginx's limit, or django-axes's pause of that address)")
     print(f"   page {PAGE} before: p50 {statistics.median(baseline) * 1000:.1f} ms, "
           f"p95 {percentile(baseline, 0.95) * 1000:.1f} ms")
     if samples:

@@ -16,6 +16,10 @@ import os
 import sys
 from pathlib import Path
 
+# One BLAS thread per worker: with one sync worker per core, multi-threaded OpenBLAS products in
+# the lab and the demos only fight each other for the same cores. Set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT))
 os.chdir(CHECKOUT)

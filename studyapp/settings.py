@@ -6,11 +6,17 @@ ALLOWED_HOSTS  comma-separated host names (defaults to localhost when DEBUG).
 DATABASE_URL   e.g. postgres://user@127.0.0.1:5432/rnnstudy; SQLite in the project by default.
 STATIC_ROOT    where collectstatic writes (default: staticfiles/ in the checkout).
 PLAIN_HTTP     "1" for a plain-HTTP install on a LAN (no https redirect, HSTS or Secure cookies).
+TRUSTED_PROXY_ADDRESSES  comma-separated peers whose X-Real-IP header is believed (default
+               127.0.0.1,::1,unix: the nginx of deploy/ on loopback or a unix socket).
+EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL,
+DEFAULT_FROM_EMAIL  SMTP for password-reset mail (README); without EMAIL_HOST under DEBUG, mail
+               is printed to the console.
 Production switches (SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_PROXY_SSL_HEADER): README.
 A malformed value stops start-up with a message naming the variable (studyapp/startup.py).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,11 +65,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "studyapp.accounts",
     "studyapp.course",
     "studyapp.review",
     "studyapp.quiz",
     "studyapp.demos",
+    "studyapp.lab",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a throttled log-in into its 429 page
 ]
 
 ROOT_URLCONF = "studyapp.urls"
@@ -106,6 +115,45 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "course:topics"
+LOGOUT_REDIRECT_URL = "course:topics"
+AUTHENTICATION_BACKENDS = [
+    "studyapp.accounts.throttling.ThrottleBackend",  # first: refuses a throttled pair or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Failed log-ins (studyapp/accounts/throttling.py): 5 for one username from one address, or 20
+# for any usernames from one address, within 15 minutes lock that pair (or address) for 15 minutes
+# after its last failure. Never a lock on the username alone; never permanent.
+AXES_HANDLER = "studyapp.accounts.throttling.PairAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = 5
+ACCOUNTS_ADDRESS_FAILURE_LIMIT = 20
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the wait is counted from the last failure
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # no record of successful log-ins: a deleted account leaves nothing
+AXES_LOCKOUT_CALLABLE = "studyapp.accounts.throttling.locked_out"
+AXES_CLIENT_IP_CALLABLE = "studyapp.accounts.throttling.client_address"
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES", ["127.0.0.1", "::1", "unix"])
+
+# Password-reset mail (Django 6.1's MAILERS): SMTP from the environment (README); printed to the
+# console under DEBUG when no EMAIL_HOST is set.
+if DEBUG and not os.environ.get("EMAIL_HOST"):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": os.environ.get("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 25),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS"),
+        "use_ssl": env_bool("EMAIL_USE_SSL"),
+        "timeout": 10,
+    }}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "RNN study <noreply@localhost>")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

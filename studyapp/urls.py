@@ -8,8 +8,10 @@ from . import views
 urlpatterns = [
     path("", include("studyapp.course.urls")),
     path("review/", include("studyapp.review.urls")),
+    path("accounts/", include("studyapp.accounts.urls")),
     path("quiz/", include("studyapp.quiz.urls")),
     path("demos/", include("studyapp.demos.urls")),
+    path("lab/", include("studyapp.lab.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
 ]

@@ -451,7 +451,7 @@ def card_history(*, learner: Learner | None, flashcard: Flashcard, now: datetime
         is_rating = entry.kind == Review.RATING
         recall = None
         if is_rating and before["stability"] is not None:
-            recall = scheduling.retrievability(stability=before["stability"], last_review=_parse(before["last_review"]),
+            recall = scheduling.retrievability_at(stability=before["stability"], last_review=_parse(before["last_review"]),
                                                at=entry.reviewed_at, settings=scheduler_settings)
         entries.append(HistoryEntry(
             entry=entry, when=entry.reviewed_at.astimezone(zone),
@@ -479,13 +479,13 @@ def card_history(*, learner: Learner | None, flashcard: Flashcard, now: datetime
         daily = daily and step == 1
         if moments[-1] != end:
             moments.append(end)
-        values = [scheduling.retrievability(stability=after["stability"], last_review=start, at=moment,
+        values = [scheduling.retrievability_at(stability=after["stability"], last_review=start, at=moment,
                                             settings=scheduler_settings) for moment in moments]
         curve.extend(CurvePoint(m, v) for m, v in zip(moments, values, strict=True))
         if not last:
             reviews.append(CurvePoint(end, values[-1]))
         if last:
-            today = CurvePoint(now, scheduling.retrievability(stability=after["stability"], last_review=start, at=now,
+            today = CurvePoint(now, scheduling.retrievability_at(stability=after["stability"], last_review=start, at=now,
                                                               settings=scheduler_settings))
     # The first rating of a card (new) has no prediction before it; later ones sit on the curve.
     if rated:

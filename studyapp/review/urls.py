@@ -10,4 +10,5 @@ urlpatterns = [
     path("stats/", views.stats_page, name="stats"),
     path("stats/topics/<slug:topic_slug>/", views.stats_topic, name="stats_topic"),
     path("cards/<slug:card_slug>/", views.card_page, name="card"),
+    path("guest-progress/", views.guest_progress, name="guest_progress"),
 ]

@@ -1,4 +1,5 @@
-"""The review pages: the whole course (/review/), one topic (/review/topics/<slug>/), settings.
+"""The review pages: the whole course (/review/), one topic (/review/topics/<slug>/), settings,
+and one card's history (/review/cards/<slug>/).
 
 A review page is one URL: GET shows the queue's head (`?card=..&side=back` reveals it), POST
 makes one change (`action` = rate, bury, suspend, unsuspend or undo). htmx swaps the review area;
@@ -7,22 +8,27 @@ without JavaScript every POST redirects back (303) to the page. A review session
 """
 
 import secrets
+
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import push_url
 
-from studyapp.accounts.learners import current_learner
+from studyapp.accounts.learners import (current_learner, discard_pending_guest, forget_pending_guest,
+                                        owned_counts, pending_guest)
 from studyapp.course.models import Flashcard, Topic
 from studyapp.web import HtmxHttpRequest, render_page
 
 from . import plotting, scheduling, statistics
-from .forms import (SESSION_RE, CardActionForm, RatingForm, SettingsForm, ShownCardForm, UndoForm,
-                    shown_token)
+from .forms import (SESSION_RE, CardActionForm, GuestProgressForm, RatingForm, SettingsForm,
+                    ShownCardForm, UndoForm, shown_token)
 from .models import Review
 
 PAGE = "review/session_detail.html"
@@ -194,6 +200,7 @@ def _render(request, *, topic, learner, session, now, card=None, card_state=None
         "undo": scheduling.last_undoable(learner=learner, session=session),
         "summary": summary, "progress_max": summary.reviews + queue.counts.total,
         "is_guest": learner is None or learner.is_guest,
+        "pending_guest": not request.htmx and pending_guest(request) is not None,
         "needs_time_zone": not settings.time_zone,
         "page_url": _page_url(topic, session), "message": message, "status": status,
         "suspended": scheduling.suspended_cards(learner=learner, topic=topic) if topic else [],
@@ -236,6 +243,59 @@ def settings_page(request: HtmxHttpRequest):
         "form": form, "saved": saved, "zone_unknown": not stored.time_zone,
         "is_guest": learner is None or learner.is_guest,
     }, partial="settings-form", status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# A guest's progress at log-in: merge into the account or discard
+
+def guest_progress_url(sender, *, request, guest, next_url, **kwargs) -> str:
+    """The accounts app's `guest_progress_pending` receiver: this page, then `next_url`."""
+    return f"{reverse('review:guest_progress')}?{urlencode({'next': next_url})}"
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse("review:all")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def guest_progress(request: HtmxHttpRequest):
+    """Asks, after a log-in, what to do with the progress this browser made as a guest."""
+    next_url = _next_url(request)
+    guest = pending_guest(request)
+    if request.method == "POST":
+        form = GuestProgressForm(request.POST)
+        if not form.is_valid():
+            return render_page(request, "review/guest_progress.html", _guest_context(
+                request, guest, next_url, form=form), status=400)
+        if guest is None:  # decided already (another tab, a double click): nothing to do
+            return HttpResponseRedirect(next_url, status=303)
+        if form.cleaned_data["choice"] == "merge":
+            outcome = scheduling.merge_learner(guest=guest, into=current_learner(request, create=True))
+            forget_pending_guest(request)
+            messages.success(request, f"Your guest progress is in your account: {outcome.moved_cards + outcome.merged_cards} "
+                             f"card{'s' if outcome.moved_cards + outcome.merged_cards != 1 else ''}, "
+                             f"{outcome.reviews} review{'s' if outcome.reviews != 1 else ''}.")
+        else:
+            discard_pending_guest(request)
+            messages.success(request, "The guest progress was discarded; your account is as it was.")
+        return HttpResponseRedirect(next_url, status=303)
+    if guest is None:
+        return HttpResponseRedirect(next_url)
+    return render_page(request, "review/guest_progress.html", _guest_context(request, guest, next_url))
+
+
+def _guest_context(request, guest, next_url, form=None):
+    context = {"next": next_url, "form": form, "guest": guest}
+    if guest is not None:
+        learner = current_learner(request)
+        context.update(scheduling.merge_preview(guest=guest, into=learner))
+        context["others"] = owned_counts(learner=guest, exclude=scheduling.REVIEW_MODELS)
+    return context
 
 
 # ---------------------------------------------------------------------------------------------

@@ -259,7 +259,7 @@ def test_the_forgetting_curve_is_fsrs_retrievability_at_chosen_dates(learner, de
                 assert curve[moment] == pytest.approx(scheduler.get_card_retrievability(memory, moment)), (at, days)
     last_at, last = memories[-1]
     assert history.today.retrievability == pytest.approx(scheduler.get_card_retrievability(last, now))
-    assert history.today.retrievability == pytest.approx(s.retrievability(
+    assert history.today.retrievability == pytest.approx(s.retrievability_at(
         stability=learner.card_states.get().stability, last_review=learner.card_states.get().last_review, at=now,
         settings=s.SchedulerSettings.of(s.settings_for(learner=learner))))
     assert history.curve[0].at == t0 and history.curve[-1].at >= now + timedelta(days=7)
@@ -299,5 +299,5 @@ def test_each_entry_stores_the_interval_it_was_made_from_and_the_migration_fills
     assert [e.interval_before for e in entries] == pytest.approx(expected)
     assert expected[4] > 21 or expected[3] > 1  # the log holds real review-state intervals
     Review.objects.update(interval_before=None)
-    importlib.import_module("studyapp.review.migrations.0002_statistics").fill_intervals(apps, None)
+    importlib.import_module("studyapp.review.migrations.0003_statistics").fill_intervals(apps, None)
     assert [e.interval_before for e in Review.objects.order_by("version_before")] == pytest.approx(expected)

@@ -94,7 +94,7 @@ def test_a_cards_page_shows_its_history_and_curve(learner, deck, clock):
     figure = figures(html)["curve"]
     names = [trace.get("name") for trace in figure["data"]]
     assert names[0] == "Forgetting curve" and "Today" in names and "Good" in names and "Again" in names
-    today = s.retrievability(stability=state.stability, last_review=state.last_review, at=NOW,
+    today = s.retrievability_at(stability=state.stability, last_review=state.last_review, at=NOW,
                              settings=s.SchedulerSettings.of(s.settings_for(learner=learner)))
     assert f'data-stat="recall-today">{today * 100:.1f}%<' in html
     # Linked from the card on its topic page.

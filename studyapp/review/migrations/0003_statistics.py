@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0001_initial'),
         ('course', '0003_flashcard_term'),
-        ('review', '0001_initial'),
+        ('review', '0002_quiz_misses'),
     ]
 
     operations = [

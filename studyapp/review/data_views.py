@@ -39,7 +39,7 @@ def _context(learner, **extra):
     return {"reviews": reviews, "status": optimizer.status(learner=learner), "custom_parameters": custom,
             "topics": Topic.objects.live().order_by("order"), "parts": [name for name, _ in parts()],
             "is_guest": learner is None or learner.is_guest, "max_mb": imports.MAX_BYTES // 1024 // 1024,
-            "max_lines": imports.MAX_LINES, "min_items": optimizer.MIN_ITEMS, **extra}
+            "max_lines": imports.MAX_LINES, "max_backup_mb": imports.MAX_BACKUP_BYTES // 1024 // 1024, "min_items": optimizer.MIN_ITEMS, **extra}
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -84,13 +84,17 @@ def _refuse(request, partial, message, status, **extra):
 
 def _upload(request, partial):
     """The uploaded file's bytes, or a response refusing it (too large, CSRF, no file)."""
+    limit = imports.MAX_BYTES if partial == "import" else imports.MAX_BACKUP_BYTES
+    mb = limit // 1024 // 1024
+    what = "an import" if partial == "import" else "a restore"
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > imports.MAX_BYTES + _SLACK:
-        return None, _refuse(request, partial, f"The file is larger than {imports.MAX_BYTES // 1024 // 1024} MB, "
-                             "the most an import takes: split it and import the parts.", 413 if not request.htmx else 400)
+    if length > limit + _SLACK:
+        return None, _refuse(request, partial, f"The file is larger than {mb} MB, the most {what} takes"
+                             f"{': split it and import the parts' if partial == 'import' else ''}.",
+                             413 if not request.htmx else 400)
     rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
     if rejected is not None:
         return None, rejected
@@ -99,9 +103,9 @@ def _upload(request, partial):
         message = " ".join(e for errors in form.errors.values() for e in errors)
         return None, _refuse(request, partial, message, 400)
     upload = form.cleaned_data["file"]
-    if upload.size > imports.MAX_BYTES:
-        return None, _refuse(request, partial, f"The file is {upload.size / 1024 / 1024:.1f} MB; an import takes at most "
-                             f"{imports.MAX_BYTES // 1024 // 1024} MB: split it and import the parts.", 400)
+    if upload.size > limit:
+        return None, _refuse(request, partial, f"The file is {upload.size / 1024 / 1024:.1f} MB; {what} takes at most "
+                             f"{mb} MB.", 400)
     return (upload.read(), form.cleaned_data.get("confirm", "")), None
 
 

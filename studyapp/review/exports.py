@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,20 +88,19 @@ def export_review(learner: Learner) -> dict:
 
 
 def iter_json(value: Any) -> Iterator[str]:
-    """JSON text of `value` in pieces: dicts and lists (or any iterable but a string) are walked,
-    so generators are consumed item by item; everything else is one json.dumps."""
+    """JSON text of `value` in pieces: a dict's values and any iterable that is not a list, tuple
+    or string (a generator over a query) are walked, so a generator is consumed item by item;
+    each item, and anything else, is one json.dumps."""
     if isinstance(value, dict):
         yield "{"
         for i, (key, item) in enumerate(value.items()):
             yield ("," if i else "") + json.dumps(str(key)) + ":"
             yield from iter_json(item)
         yield "}"
-    elif isinstance(value, (list, tuple)) or (isinstance(value, Iterable) and not isinstance(value, (str, bytes))):
+    elif isinstance(value, Iterator):
         yield "["
         for i, item in enumerate(value):
-            if i:
-                yield ","
-            yield from iter_json(item)
+            yield ("," if i else "") + json.dumps(item)
         yield "]"
     else:
         yield json.dumps(value)

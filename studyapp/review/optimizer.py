@@ -43,7 +43,7 @@ from django.db import transaction
 
 from studyapp.accounts.models import Learner
 
-from . import scheduling
+from . import imports, scheduling
 from .models import CardState, Review, ReviewSettings
 
 MIN_ITEMS = 64
@@ -248,8 +248,8 @@ def apply_parameters(*, learner: Learner, parameters, reschedule: bool, now: dat
             scheduling._restore(card_state, after)
             card_state.version += 1
             changed.append(card_state)
-        Review.objects.bulk_create(created, batch_size=1000)
-        CardState.objects.bulk_update(changed, [*scheduling._STATE_FIELDS, "version"], batch_size=500)
+        imports.insert_reviews(created)
+        imports.update_states(changed)
     return AppliedParameters(values, len(changed))
 
 

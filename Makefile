@@ -62,6 +62,8 @@ TORCH_WHEELS ?= $(or $(PIP_FIND_LINKS),/opt/wheels)
 # product bounds' figures (demo calls, lab steps, stored run size against their budgets).
 bench: $(VENV)/.installed-run
 	-@$(MAKE) --no-print-directory .bench-torch/bin/python
+# (first: the demo pages, a recompute with its view and render, per demo: studyapp/demos/bench.py)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE DJANGO_SETTINGS_MODULE=studyapp.settings $(PY) -m studyapp.demos.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_bounds

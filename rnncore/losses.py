@@ -227,7 +227,8 @@ def _probability_targets(log_p, p, target, input_shape, class_weight, eps, unbat
 
 
 def sequence_cross_entropy(logits: np.ndarray, targets: np.ndarray, lengths=None):
-    """The course's sequence loss: L = -1/T sum_t log yhat_{t, y_t}, averaged over the batch.
+    """The course's sequence loss per step: 1/T sum_t L_t with L_t = -log ŷ_{t, y_t} (the
+    course's total L = sum_t L_t divided by T), averaged over the batch.
 
     logits: (T, N, Q) time-major scores (floating point, finite); targets: (T, N) integer class
     indices in [0, Q) at the valid steps (steps past a sequence's length are padding and may

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "studyapp.course",
     "studyapp.review",
     "studyapp.quiz",
+    "studyapp.demos",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("studyapp.course.urls")),
     path("review/", include("studyapp.review.urls")),
     path("quiz/", include("studyapp.quiz.urls")),
+    path("demos/", include("studyapp.demos.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
 ]

@@ -2,7 +2,7 @@
 
     i_t = σ(W_xi x_t + W_hi h_{t-1} + b_i)          input gate
     f_t = σ(W_xf x_t + W_hf h_{t-1} + b_f)          forget gate
-    g_t = tanh(W_xg x_t + W_hg h_{t-1} + b_g)       candidate cell state (c̃_t)
+    g_t = tanh(W_xg x_t + W_hg h_{t-1} + b_g)       candidate (what the cell may write)
     o_t = σ(W_xo x_t + W_ho h_{t-1} + b_o)          output gate
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
     h_t = o_t ⊙ tanh(c_t)
@@ -34,7 +34,7 @@ class LSTMStepCache(NamedTuple):
     weight_hh: np.ndarray   # (4H, H)
     i: np.ndarray           # (N, H) input gate
     f: np.ndarray           # (N, H) forget gate
-    g: np.ndarray           # (N, H) candidate cell state
+    g: np.ndarray           # (N, H) candidate g_t
     o: np.ndarray           # (N, H) output gate
     tanh_c: np.ndarray      # (N, H) tanh(c_t)
 

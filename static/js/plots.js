@@ -1,5 +1,7 @@
-// Draws every .plot-area[data-figure] from the json_script it names, and redraws in place
-// (Plotly.react) when htmx swaps in new numbers. Loaded only on pages that plot.
+// Draws every .plot-area[data-figure] from the element it names (whose text is the figure's
+// JSON), and redraws in place (Plotly.react) when htmx swaps in new numbers. On a full page the
+// data may be a json_script; in content htmx swaps in it must be a plain hidden element, since
+// htmx drops swapped-in <script> elements (allowScriptTags is false). Loaded only where plotted.
 (function () {
   "use strict";
   var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
@@ -20,8 +22,8 @@
     var root = event.detail.elt;
     if (root.matches && root.matches(".plot-area[data-figure]")) draw(root);
     drawAll(root);
-    // A swapped-in json_script may feed a plot outside the swapped element.
-    root.querySelectorAll && root.querySelectorAll("script[type='application/json']").forEach(function (s) {
+    // Swapped-in data may feed a plot outside the swapped element.
+    root.querySelectorAll && root.querySelectorAll(".figure-data[id]").forEach(function (s) {
       document.querySelectorAll(".plot-area[data-figure='" + s.id + "']").forEach(draw);
     });
   });

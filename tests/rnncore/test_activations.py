@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from gradcheck_helpers import numerical_gradient, relative_error
+from tests.rnncore.gradcheck_helpers import numerical_gradient, relative_error
 
 from rnncore.activations import (relu, relu_derivative, sigmoid, sigmoid_derivative, softmax,
                                  softmax_backward, tanh, tanh_derivative)

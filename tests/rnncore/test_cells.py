@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from gradcheck_helpers import assert_gradient
+from tests.rnncore.gradcheck_helpers import assert_gradient
 
 from rnncore.cells import (gru_step_backward, gru_step_forward, lstm_step_backward,
                            lstm_step_forward, rnn_step_backward, rnn_step_forward)

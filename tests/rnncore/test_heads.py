@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from gradcheck_helpers import assert_gradient
+from tests.rnncore.gradcheck_helpers import assert_gradient
 
 from rnncore import GRU, LSTM, Linear
 

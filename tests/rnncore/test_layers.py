@@ -3,7 +3,7 @@ agreement with the step functions, float32 against float64, parameters and state
 
 import numpy as np
 import pytest
-from gradcheck_helpers import assert_gradient
+from tests.rnncore.gradcheck_helpers import assert_gradient
 
 from rnncore import GRU, LSTM, RNN
 from rnncore.cells import gru_step_forward, lstm_step_forward, rnn_step_forward

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from gradcheck_helpers import assert_gradient as check_gradient
+from tests.rnncore.gradcheck_helpers import assert_gradient as check_gradient
 from rnncore import limits
 from rnncore.losses import (
     ctc_alignments, ctc_best_path, ctc_collapse, ctc_loss, cross_entropy,

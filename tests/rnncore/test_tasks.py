@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from gradcheck_helpers import assert_gradient
+from tests.rnncore.gradcheck_helpers import assert_gradient
 
 from rnncore.tasks import TASKS, get_task
 from rnncore.tasks.char_lm import temperature_softmax

@@ -111,7 +111,7 @@ def test_column_vectors_are_accepted():
 
 def test_lstm_and_gru_traces_literal_numbers():
     """The worked examples against literals (mpmath, 50 digits; see test_cells.py), not formulas."""
-    from test_cells import (C_PREV, GRU_B_H, GRU_B_X, GRU_LITERALS, GRU_W_H, GRU_W_X, H_PREV,
+    from tests.rnncore.test_cells import (C_PREV, GRU_B_H, GRU_B_X, GRU_LITERALS, GRU_W_H, GRU_W_X, H_PREV,
                             LSTM_B, LSTM_LITERALS, LSTM_PRE_ACTIVATIONS, LSTM_W_H, LSTM_W_X, X)
     trace = lstm_step_trace(LSTM_W_X, X, LSTM_W_H, H_PREV, C_PREV, LSTM_B)
     np.testing.assert_allclose(trace["a"], LSTM_PRE_ACTIVATIONS, rtol=0, atol=1e-15)

@@ -1,0 +1,88 @@
+"""The catalogue: every demo, and which course topics it belongs to (topic -> its demos).
+
+`/demos/` lists it; each topic page lists its demos through `{% topic_demos topic %}`
+(templatetags/demo_tags.py), so the course app never imports this one. A demo is a module of
+its own (its computation, the only code that calls rnncore), a form in forms.py, and a
+template `templates/demos/<module>.html` with the partial `output` (and `controls` where the
+form's fields need a layout of their own; otherwise demo_detail.html lays them out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+from django.urls import reverse
+
+from . import activations, forms, forward_pass, gradient_flow, hidden_state, losses
+
+
+@dataclass(frozen=True)
+class Demo:
+    slug: str
+    title: str
+    summary: str
+    topics: tuple[str, ...]          # course topic slugs, the first the demo's home topic
+    module: ModuleType
+    form_class: type[forms.DemoForm]
+
+    @property
+    def template(self) -> str:
+        """templates/demos/<module>.html: the partial `output` (and `controls`, if its own)."""
+        return f"demos/{self.module.__name__.rsplit('.', 1)[-1]}.html"
+
+    @property
+    def controls_template(self) -> str:
+        return (f"{self.template}#controls" if self.form_class.own_controls
+                else "demos/demo_detail.html#controls")
+
+    def get_absolute_url(self) -> str:
+        return reverse("demos:demo", args=[self.slug])
+
+    def compute(self, params: dict) -> dict:
+        return self.module.compute(**params)
+
+
+DEMOS: tuple[Demo, ...] = (
+    Demo("hidden-state", "Hidden state, step by step",
+         "Edit $W_x$, $W_h$, $b$, $x_1$ and $h_0$ and watch every intermediate of "
+         "$h_1 = f(W_x x_1 + W_h h_0 + b)$, then the output layer and the next step.",
+         ("hidden-state",), hidden_state, forms.HiddenStateForm),
+    Demo("forward-propagation", "Forward propagation through a sequence",
+         "Run a short input through an RNN: the hidden states over time as a heatmap and the "
+         "unrolled network with its current values.",
+         ("hidden-state", "rnn-architectures"), forward_pass, forms.ForwardPassForm),
+    Demo("activation-functions", "Activation functions and their derivatives",
+         "Sigmoid, tanh, ReLU and softmax with their derivatives: where they saturate, and what "
+         "a chain of $T$ derivatives does to a gradient.",
+         ("activation-functions", "vanishing-exploding-gradients"), activations,
+         forms.ActivationsForm),
+    Demo("losses", "Losses: MSE, cross-entropy and CTC",
+         "Small editable examples of each loss; for CTC every alignment listed and summed.",
+         ("loss-functions",), losses, forms.LossesForm),
+    Demo("vanishing-gradients", "BPTT and vanishing or exploding gradients",
+         r"$\lVert \partial \mathcal{L} / \partial h_t \rVert$ against $t$ for an RNN whose "
+         r"spectral radius $\rho(W_h)$ you set, beside an LSTM and a GRU on the same input; "
+         "and clipping by norm over a few training steps.",
+         ("vanishing-exploding-gradients", "bptt"), gradient_flow, forms.GradientFlowForm),
+)
+
+_BY_SLUG = {demo.slug: demo for demo in DEMOS}
+
+
+def get(slug: str) -> Demo | None:
+    return _BY_SLUG.get(slug)
+
+
+def for_topic(topic_slug: str) -> list[Demo]:
+    """The demos of one topic, in catalogue order."""
+    return [demo for demo in DEMOS if topic_slug in demo.topics]
+
+
+def topic_slugs() -> list[str]:
+    """Every topic some demo belongs to, in the order first met."""
+    seen: dict[str, None] = {}
+    for demo in DEMOS:
+        for slug in demo.topics:
+            seen.setdefault(slug, None)
+    return list(seen)

@@ -267,6 +267,7 @@ def apply_log(*, learner: Learner, parsed: ParsedLog, digest: str) -> Applied:
     if digest != parsed.digest:
         raise ValueError("This is not the file that was previewed: preview it again, then confirm.")
     with transaction.atomic():
+        Learner.objects.select_for_update().get(pk=learner.pk)  # one import at a time per learner
         settings = scheduling._ensure_settings(learner, "")
         settings_now = scheduling.SchedulerSettings.of(settings)
         plan = plan_log(learner=learner, parsed=parsed)  # again, under the transaction
@@ -330,7 +331,19 @@ def insert_reviews(entries: list[Review]) -> None:
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     for entry in entries:
         entry.card_state_id = entry.card_state.pk  # set after the states were created
-    rows = [tuple(f.get_db_prep_save(f.pre_save(entry, True), connection) for f in fields) for entry in entries]
+    settings_field = Review._meta.get_field("settings")
+    prepared: dict[int, object] = {}  # the entries of one import share one settings dict
+
+    def prep(f, entry):
+        value = f.pre_save(entry, True)
+        if f is settings_field:
+            key = id(value)
+            if key not in prepared:
+                prepared[key] = (value, f.get_db_prep_save(value, connection))
+            return prepared[key][1]
+        return f.get_db_prep_save(value, connection)
+
+    rows = [tuple(prep(f, entry) for f in fields) for entry in entries]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 2000):
             cursor.executemany(sql, rows[start:start + 2000])

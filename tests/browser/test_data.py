@@ -30,7 +30,8 @@ def test_download_the_csv_and_import_it_into_a_second_account(browser, live_serv
     imports.apply_log(learner=ada, parsed=parsed, digest=parsed.digest)
 
     errors = []
-    first = logged_in_context(browser, live_server, ada).new_page()
+    first_context = logged_in_context(browser, live_server, ada)
+    first = first_context.new_page()
     first.on("console", lambda m: m.type == "error" and errors.append(m.text))
     first.goto(f"{live_server.url}/review/data/")
     assert "1000 reviews in your log" in first.text_content("main")
@@ -39,7 +40,8 @@ def test_download_the_csv_and_import_it_into_a_second_account(browser, live_serv
     path = tmp_path / "log.csv"
     download.value.save_as(path)
 
-    second = logged_in_context(browser, live_server, bob).new_page()
+    second_context = logged_in_context(browser, live_server, bob)
+    second = second_context.new_page()
     second.on("console", lambda m: m.type == "error" and errors.append(m.text))
     second.goto(f"{live_server.url}/review/data/")
     assert "0 reviews in your log" in second.text_content("main")
@@ -57,3 +59,5 @@ def test_download_the_csv_and_import_it_into_a_second_account(browser, live_serv
     second.reload()
     assert "1000 reviews in your log" in second.text_content("main")
     assert errors == []
+    first_context.close()
+    second_context.close()

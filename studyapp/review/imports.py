@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F
 
 from studyapp.accounts.models import Learner
@@ -325,6 +325,7 @@ def insert_reviews(entries: list[Review]) -> None:
     executemany: the ORM's per-row SQL compilation costs seconds at 10,000 rows, this a fraction."""
     if not entries:
         return
+    connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup per use
     fields = [f for f in Review._meta.concrete_fields if not f.primary_key]
     table = connection.ops.quote_name(Review._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -354,6 +355,7 @@ def update_states(states: list[CardState]) -> None:
     (bulk_update's CASE expressions cost seconds at 1,000 cards)."""
     if not states:
         return
+    connection = connections[DEFAULT_DB_ALIAS]
     names = [*scheduling._STATE_FIELDS, "version"]
     fields = [CardState._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name

@@ -37,6 +37,7 @@ import time
 import numpy as np
 
 from . import limits, serialization, training_limits
+from .plateau import MIN_IMPROVEMENT, PATIENCE, Plateau, detect_plateau  # the lab's plateau rule
 from .clipping import clip_grad_norm, clip_grad_value, global_norm
 from .optim import Optimizer, optimizer_from_config
 from .tasks import Task, get_task
@@ -187,6 +188,12 @@ class Trainer:
         self.status = DIVERGED
         self.message = (f"Training diverged: {what}. Try a smaller learning rate or gradient "
                         f"clipping (lr={self.config['lr']}, clip={self.config['clip']!r}).")
+
+    def plateau(self, patience: int = PATIENCE,
+                min_improvement: float = MIN_IMPROVEMENT) -> Plateau | None:
+        """Whether the evaluation loss has stopped improving (the rule: rnncore.plateau)."""
+        return detect_plateau(self.history.get("eval_loss", []), self.history["eval_step"],
+                              patience=patience, min_improvement=min_improvement)
 
     def baseline(self) -> dict[str, float]:
         """What a model without memory scores on the evaluation batch."""

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "studyapp.review",
     "studyapp.quiz",
     "studyapp.demos",
+    "studyapp.lab",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("review/", include("studyapp.review.urls")),
     path("quiz/", include("studyapp.quiz.urls")),
     path("demos/", include("studyapp.demos.urls")),
+    path("lab/", include("studyapp.lab.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
 ]

@@ -37,6 +37,7 @@ source_ref = "F8"
 
 [[questions]]
 slug = "hs-question"
+cards = ["hs-card"]
 text = "What is the primary function of the hidden state in an RNN?"
 source = "000"
 source_ref = "Q3"

@@ -16,6 +16,7 @@ from pathlib import Path
 from .rendering import MathError, render_inline, render_markdown
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_QUESTION_CARDS = 3  # a question names up to three related flashcards (`cards = [...]`)
 SOURCE_REF = re.compile(r"^[A-Z][0-9]+$")
 MIN_OPTIONS, MAX_OPTIONS = 2, 6
 _CODE = re.compile(r"<code>.*?</code>", re.S)
@@ -109,6 +110,7 @@ class Question:
     source: str
     options: tuple
     source_ref: str = ""
+    cards: tuple = ()  # slugs of the related flashcards a miss brings back (any topic's)
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class Course:
 TOPIC_KEYS = ({"slug", "title", "order", "summary"}, {"notes", "cards", "questions"})
 NOTE_KEYS = ({"slug", "title", "body", "source"}, set())
 CARD_KEYS = ({"slug", "front", "back", "source"}, {"source_ref", "term"})
-QUESTION_KEYS = ({"slug", "text", "explanation", "source", "options"}, {"source_ref"})
+QUESTION_KEYS = ({"slug", "text", "explanation", "source", "options"}, {"source_ref", "cards"})
 OPTION_KEYS = ({"text"}, {"correct"})
 SOURCE_KEYS = ({"title"}, {"file", "cites"})
 
@@ -253,6 +255,13 @@ class _Reader:
         texts = [option.text for option in options]
         if len(set(texts)) != len(texts):
             self.fail(item, "two options have the same text")
+        cards = table.get("cards", [])
+        if not isinstance(cards, list) or not all(isinstance(c, str) and SLUG.match(c) for c in cards):
+            self.fail(item, "'cards' must be a list of flashcard slugs, e.g. cards = [\"gru-update-gate\"]")
+        if len(cards) > MAX_QUESTION_CARDS:
+            self.fail(item, f"names {len(cards)} cards; at most {MAX_QUESTION_CARDS}")
+        if len(set(cards)) != len(cards):
+            self.fail(item, "names the same card twice in 'cards'")
         return Question(
             slug=self.slug(table, item),
             text=self.text(table, "text", item),
@@ -260,6 +269,7 @@ class _Reader:
             source=source,
             source_ref=ref,
             options=tuple(options),
+            cards=tuple(cards),
         )
 
     def topic(self, data):
@@ -324,6 +334,7 @@ def read_course(directory):
         # Stored with the topic: the file relative to the course folder, wherever that lives.
         course.topics.append(replace(topic, path=path.relative_to(directory).as_posix()))
     _check_unique(course, directory)
+    _check_question_cards(course, directory)
     course.topics.sort(key=lambda topic: (topic.order, topic.slug))
     return course
 
@@ -350,6 +361,17 @@ def _check_unique(course, directory):
                     raise ContentError(directory / topic.path, f"{kind} {item.slug!r}",
                                        f"{problem} (also in {seen[key]})")
                 seen[key] = topic.path
+
+
+def _check_question_cards(course, directory):
+    """Every card a question names in `cards` is a flashcard of the course (of any topic)."""
+    slugs = {card.slug for topic in course.topics for card in topic.cards}
+    for topic in course.topics:
+        for question in topic.questions:
+            for slug in question.cards:
+                if slug not in slugs:
+                    raise ContentError(directory / topic.path, f"questions {question.slug!r}",
+                                       f"'cards' names {slug!r}, which is not a flashcard of the course")
 
 
 def main(argv):

@@ -95,6 +95,10 @@ class Flashcard(TopicItem):
 class Question(TopicItem):
     text = models.TextField()
     explanation = models.TextField()
+    cards = models.ManyToManyField(
+        Flashcard, related_name="questions", blank=True,
+        help_text="Up to three related flashcards (the fixture's `cards`): a quiz miss brings them back.",
+    )
 
     def __str__(self):
         return self.text

@@ -4,14 +4,16 @@ from django import forms
 
 from studyapp.course.models import Topic
 
-from .attempts import CANDIDATES, DEFAULT_LENGTH, MAX_LENGTH, MIN_LENGTH
+from .attempts import CANDIDATES, DEFAULT_KINDS, DEFAULT_LENGTH, MAX_LENGTH, MIN_LENGTH
 from .models import AttemptQuestion, Kind
+from .numeric import parse_numbers
 
 MAX_TYPED = 200
 
 
 class BuildForm(forms.Form):
     all_topics = forms.BooleanField(required=False, label="All topics")
+    weakest = forms.BooleanField(required=False, label="My weakest topics")
     topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.live(), to_field_name="slug", required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -24,7 +26,7 @@ class BuildForm(forms.Form):
     )
     kinds = forms.MultipleChoiceField(
         choices=[(kind, Kind(kind).label) for kind in CANDIDATES],
-        widget=forms.CheckboxSelectMultiple, initial=list(CANDIDATES),
+        widget=forms.CheckboxSelectMultiple, initial=list(DEFAULT_KINDS),
         error_messages={"required": "Choose at least one kind of question."},
     )
 
@@ -37,12 +39,13 @@ class BuildForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("all_topics") and not cleaned.get("topics") and "topics" not in self.errors:
-            self.add_error("topics", "Choose at least one topic, or All topics.")
+        if (not cleaned.get("all_topics") and not cleaned.get("weakest") and not cleaned.get("topics")
+                and "topics" not in self.errors):
+            self.add_error("topics", "Choose at least one topic, or All topics, or My weakest topics.")
         return cleaned
 
     def chosen_topics(self) -> list[Topic] | None:
-        """The topics to quiz on (None: all of them)."""
+        """The topics to quiz on (None: all of them; ignored for My weakest topics)."""
         return None if self.cleaned_data["all_topics"] else list(self.cleaned_data["topics"])
 
 
@@ -69,6 +72,16 @@ class AnswerForm(forms.Form):
     def typed(self) -> bool:
         return not self.question.options
 
+    def _numbers(self, text: str) -> str:
+        """A typed calculation's numbers, written one way ("0.5, -1.1") so that the same
+        numbers typed again are the same answer; unreadable text or the wrong count of numbers
+        is a form error (asked again, not counted)."""
+        try:
+            numbers = parse_numbers(text, length=self.question.params.get("typed_length"))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return ", ".join(repr(float(n)).removesuffix(".0") for n in numbers)
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:
@@ -79,6 +92,8 @@ class AnswerForm(forms.Form):
             text = " ".join(cleaned.get("answer", "").split())
             if not text:
                 raise forms.ValidationError("Type your answer, or choose \u201cI don't know\u201d.")
+            if self.question.kind == Kind.NUMERIC_TYPED:
+                text = self._numbers(text)
             cleaned["response"] = text
         else:
             if cleaned.get("option") is None:

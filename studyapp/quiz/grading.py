@@ -18,7 +18,9 @@ from typing import Protocol
 
 from rapidfuzz.distance import DamerauLevenshtein
 
+from . import generation
 from .models import Kind, Outcome
+from .numeric import parse_numbers
 
 # (longest term, in letters and digits, allowed that many edits): 1-3 none, 4-7 one, 8+ two.
 NEAR_EDITS = ((3, 0), (7, 1))
@@ -32,6 +34,7 @@ class Snapshot(Protocol):
     options: list
     correct_option: int | None
     accepted: list
+    params: dict
 
 
 def allowed_edits(length: int) -> int:
@@ -99,9 +102,37 @@ def _grade_term(question: Snapshot, response: str) -> Outcome:
     return grade_term(response, question.accepted)
 
 
+def _grade_numeric(question: Snapshot, response: str) -> Outcome:
+    """A typed calculation: right when every number is within the stated tolerance of the
+    computed answer (the snapshot's params hold the generated question)."""
+    generated = generation.GeneratedQuestion.from_dict(question.params)
+    try:
+        numbers = parse_numbers(response)
+    except ValueError:
+        return Outcome.WRONG
+    return Outcome.RIGHT if generated.is_right(numbers) else Outcome.WRONG
+
+
+def typed_mistake(question: Snapshot, response: str) -> str:
+    """For a wrong typed calculation, the named mistake it matches as Markdown ("" if none)."""
+    if question.kind != Kind.NUMERIC_TYPED or not response:
+        return ""
+    generated = generation.GeneratedQuestion.from_dict(question.params)
+    try:
+        numbers = parse_numbers(response)
+    except ValueError:
+        return ""
+    if generated.is_right(numbers):
+        return ""
+    option = generation.matching_mistake(generated, numbers)
+    return generation.mistake_markdown(option) if option else ""
+
+
 GRADERS: dict[str, Callable[[Snapshot, str], Outcome]] = {
     Kind.CHOICE: _grade_choice,
     Kind.TERM: _grade_term,
+    Kind.NUMERIC_CHOICE: _grade_choice,
+    Kind.NUMERIC_TYPED: _grade_numeric,
 }
 
 

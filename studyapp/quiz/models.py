@@ -19,6 +19,8 @@ from django.db.models import Q
 class Kind(models.TextChoices):
     CHOICE = "choice", "Multiple choice"
     TERM = "term", "Term recall"
+    NUMERIC_CHOICE = "numeric", "Calculation, multiple choice"
+    NUMERIC_TYPED = "numeric_typed", "Calculation, typed answer"
 
 
 class Outcome(models.TextChoices):

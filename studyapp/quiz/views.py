@@ -3,6 +3,7 @@ results of an attempt and the learner's history. Views parse, call attempts/resu
 
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -10,7 +11,7 @@ from studyapp.accounts.learners import current_learner
 from studyapp.course.models import Topic
 from studyapp.web import HtmxHttpRequest, render_page
 
-from . import attempts, results
+from . import attempts, grading, misses, results
 from .forms import AnswerForm, BuildForm
 from .models import Attempt
 
@@ -39,7 +40,8 @@ def builder(request: HtmxHttpRequest):
             try:
                 attempt = attempts.start_attempt(
                     learner=current_learner(request, create=True), topics=form.chosen_topics(),
-                    length=form.cleaned_data["length"], kinds=form.cleaned_data["kinds"])
+                    length=form.cleaned_data["length"], kinds=form.cleaned_data["kinds"],
+                    weakest=form.cleaned_data["weakest"])
             except ValueError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -47,10 +49,12 @@ def builder(request: HtmxHttpRequest):
         status = 400
     else:
         form = BuildForm(initial=BuildForm.initial_from(request.GET))
-    learner_attempts = attempts.attempts_of(current_learner(request))
+    learner = current_learner(request)
+    learner_attempts = attempts.attempts_of(learner)
     counts = attempts.available_by_topic()
     return render_page(request, "quiz/attempt_new.html", {
-        "form": form,
+        "form": form, "rule": attempts.RULE, "weakest_rule": attempts.WEAKEST_RULE,
+        "weakest": attempts.weakest_topics(learner=learner, now=timezone.now()),
         "topics": [(topic, counts[topic.pk]) for topic in Topic.objects.live()],
         "unfinished": [a for a in learner_attempts.filter(finished__isnull=True)[:5]
                        if a.n_questions],
@@ -71,13 +75,13 @@ def question_detail(request: HtmxHttpRequest, attempt_id: int, position: int):
     attempt = _attempt(request, attempt_id)
     question = get_object_or_404(attempt.questions.select_related("answer", "topic"),
                                  position=position)
-    context = {"attempt": attempt, "question": question, "conflict": None}
+    context = {"attempt": attempt, "question": question, "conflict": None, "brought_back": None}
     status = 200
     if request.method == "POST":
         form = AnswerForm(request.POST, question=question)
         if form.is_valid():
             try:
-                attempts.record_answer(question=question, response=form.cleaned_data["response"])
+                recorded = attempts.record_answer(question=question, response=form.cleaned_data["response"])
             except attempts.AnswerConflict as conflict:
                 question.answer = conflict.answer
                 context["conflict"] = ("This question was already answered; an answer cannot "
@@ -86,13 +90,18 @@ def question_detail(request: HtmxHttpRequest, attempt_id: int, position: int):
             else:
                 if not request.htmx:
                     return redirect(_question_url(attempt, position))
+                if not recorded.replay:
+                    context["brought_back"] = recorded.brought_back
         else:
             status = 400
     else:
         form = AnswerForm(question=question)
     answer = getattr(question, "answer", None)
+    if answer is not None and answer.outcome == "wrong" and context["brought_back"] is None:
+        context["brought_back"] = misses.brought_back(attempt=attempt, question=question)
     context.update(
         form=form, answer=answer, progress=results.progress(attempt),
+        typed_mistake=grading.typed_mistake(question, answer.response) if answer else "",
         results_url=_question_url(attempt, None),
         next_url=_question_url(attempt, attempts.next_position(attempt, after=position))
         if answer else None,
@@ -111,6 +120,7 @@ def attempt_results(request: HtmxHttpRequest, attempt_id: int):
     attempt = _attempt(request, attempt_id)
     return render_page(request, "quiz/attempt_results.html", {
         "attempt": attempt, "results": results.attempt_results(attempt),
+        "brought_back": misses.brought_back(attempt=attempt),
         "resume_url": _question_url(attempt, attempts.resume_position(attempt)),
     })
 

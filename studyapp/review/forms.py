@@ -118,6 +118,11 @@ class SettingsForm(forms.Form):
                                   error_messages={"invalid_choice": "“%(value)s” is not a time zone of the "
                                                   "zoneinfo database (e.g. Europe/Berlin)."})
 
+    quiz_misses = forms.BooleanField(
+        label="Quiz misses bring cards back", required=False,
+        help_text="When you miss a quiz question, its flashcards become due now and come first in your "
+        "reviews (unseen ones beyond the new-card limit).")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [(z, z) for z in sorted(scheduling.time_zones())]
@@ -129,7 +134,7 @@ class SettingsForm(forms.Form):
                 "learning_steps": scheduling.format_steps(settings.learning_steps),
                 "relearning_steps": scheduling.format_steps(settings.relearning_steps),
                 "maximum_interval": settings.maximum_interval, "day_start_hour": settings.day_start_hour,
-                "time_zone": settings.time_zone or "UTC"}
+                "time_zone": settings.time_zone or "UTC", "quiz_misses": settings.quiz_misses}
 
     def _engine(self, name):
         value = self.cleaned_data.get(name)

@@ -376,12 +376,7 @@ def _replay_into(entry: Review, state: dict, version: int, slug: str) -> tuple[d
     """Write the entry's states and versions as replayed from `state` at `version`; the state
     and version after it (an undone entry leaves the state as it was, its undo took a version)."""
     entry.state_before, entry.before_state = state, state["state"]
-    if entry.kind == Review.RATING:
-        after = {**scheduling.apply_rating(state=state, rating=entry.rating, now=entry.reviewed_at,
-                                           settings=scheduling.SchedulerSettings.from_dict(entry.settings),
-                                           card_slug=slug), "buried_until": None}
-    else:
-        after = scheduling.replay_entry(state=state, entry=entry, card_slug=slug)
+    after = scheduling.replay_entry(state=state, entry=entry, card_slug=slug)
     entry.state_after = after
     entry.version_before, entry.version_after = version, version + 1
     if entry.undone:
@@ -393,7 +388,7 @@ def _replay_into(entry: Review, state: dict, version: int, slug: str) -> tuple[d
 # JSON restore
 
 _STATE_KEYS = set(scheduling._STATE_FIELDS)
-_TIMES = ("due", "last_review", "buried_until")
+_TIMES = scheduling._TIME_FIELDS
 
 
 class RestoreError(ValueError):

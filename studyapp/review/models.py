@@ -1,10 +1,16 @@
 """A learner's flashcard schedule: settings, one card state per flashcard, the review log.
 
 All writes go through `review/scheduling.py`. The log is append-only: a rating, a bury, a
-suspend, an unsuspend and a due-date change without a rating (a quiz miss, later) each append an
+suspend, an unsuspend, a due-date change without a rating and a quiz miss each append an
 entry holding the card's state before and after and the scheduler settings it was made under; an
 undo marks its entry `undone` and restores the state before. Nothing is deleted, so the log of the
 entries not undone replays through the scheduler to the stored state (`scheduling.replay_card`).
+
+Kinds of entry (`Review.kind`): only `rating` entries are reviews. `quiz_miss` ("brought forward
+by a quiz miss", `Review.QUIZ_MISS`) records that a missed quiz question made the card due now; it
+names the attempt (`quiz_attempt`), is shown in the card's history, is replayed as a due-date
+change, and is NOT a review: exports of reviews (the CSV) and review statistics leave it out, as
+they do bury/suspend/unsuspend/reschedule (`Review.objects.ratings()` gives the reviews only).
 """
 
 from django.db import models
@@ -44,6 +50,8 @@ class ReviewSettings(models.Model):
     time_zone = models.CharField(max_length=64, blank=True, default="",
                                  help_text="An IANA zone; blank until the browser or the learner sets it (UTC meanwhile).")
     parameters = models.JSONField(default=default_parameters, help_text="FSRS-6's 21 weights.")
+    quiz_misses = models.BooleanField(
+        default=True, help_text="A missed quiz question makes its related flashcards due now.")
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -78,6 +86,8 @@ class CardState(models.Model):
     lapses = models.PositiveIntegerField(default=0, help_text="Again on a review card.")
     buried_until = models.DateTimeField(null=True, blank=True)
     suspended = models.BooleanField(default=False)
+    brought_forward_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a quiz miss made it due now; cleared by its next rating.")
     version = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -93,12 +103,19 @@ class CardState(models.Model):
         return f"{self.learner_id}/{self.flashcard_id} ({self.get_state_display()})"
 
 
+class ReviewQuerySet(models.QuerySet):
+    def ratings(self):
+        """The reviews proper (what a CSV of reviews holds): ratings, without quiz misses, buries..."""
+        return self.filter(kind=Review.RATING)
+
+
 class Review(models.Model):
     """One entry of the review log (append-only; an undo only sets `undone`)."""
 
     RATING, BURY, SUSPEND, UNSUSPEND, RESCHEDULE = "rating", "bury", "suspend", "unsuspend", "reschedule"
+    QUIZ_MISS = "quiz_miss"  # not a rating: left out of the CSV export (see the module docstring)
     KINDS = [(RATING, "rating"), (BURY, "bury"), (SUSPEND, "suspend"), (UNSUSPEND, "unsuspend"),
-             (RESCHEDULE, "due date changed")]
+             (RESCHEDULE, "due date changed"), (QUIZ_MISS, "brought forward by a quiz miss")]
     AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
     RATINGS = [(AGAIN, "Again"), (HARD, "Hard"), (GOOD, "Good"), (EASY, "Easy")]
 
@@ -116,11 +133,15 @@ class Review(models.Model):
     state_after = models.JSONField()
     settings = models.JSONField(help_text="The scheduler settings the entry was made under.")
     reason = models.CharField(max_length=40, blank=True, help_text="Why a due date changed.")
+    quiz_attempt = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The quiz attempt (its id) whose miss brought the card forward.")
     version_before = models.PositiveIntegerField()
     version_after = models.PositiveIntegerField()
     session = models.CharField(max_length=16, blank=True)
     undone = models.BooleanField(default=False)
     undone_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["reviewed_at", "pk"]

@@ -260,7 +260,8 @@ def replay_with(*, log: list[Review], settings: scheduling.SchedulerSettings, ca
     for entry in log:
         if entry.kind == Review.RATING:
             state = {**scheduling.apply_rating(state=state, rating=entry.rating, now=entry.reviewed_at,
-                                               settings=settings, card_slug=card_slug), "buried_until": None}
+                                               settings=settings, card_slug=card_slug), "buried_until": None,
+                     "brought_forward_at": None}
         elif not (entry.kind == Review.RESCHEDULE and entry.reason == PARAMETERS_REASON):
             state = scheduling.replay_entry(state=state, entry=entry, card_slug=card_slug)
     return state

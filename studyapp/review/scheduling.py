@@ -12,6 +12,8 @@ Public functions
     due_counts_by_topic(learner=, now=)  {topic id: Counts} for the course pages (a constant number of queries)
     preview_intervals(...)               the interval each rating would give, exactly as rate_card applies it
     rate_card / bury_card / suspend_card / unsuspend_card / undo_entry / reschedule_card
+    bring_forward(learner=, flashcards=, attempt_id=, now=)   a quiz miss: the cards due now, first
+    weakest_cards(learner=, topic=, now=, count=)   the topic's cards least likely recalled now
     session_summary(learner=, session=)  cards done, time spent, share of Again in one review session
     replay_card(card_state=)             the state the card's log replays to (always the stored one)
 
@@ -30,6 +32,13 @@ the one call; the global generator is neither read nor reseeded, so other code u
 neither disturb the draw nor be disturbed by it. The same card, review number, state, rating and
 time therefore always give the same interval: the one shown on the button is the one applied,
 and a replay of the log reproduces every stored due date.
+
+Quiz misses. `bring_forward` (the quiz app's one write here) makes a missed question's cards due
+now: a `quiz_miss` log entry (not a rating) sets the card's `due` to now and `brought_forward_at`;
+the queue shows such cards first, before learning cards, beyond the day's limits (an unseen card
+so brought forward is introduced beyond the new-card limit, and its first rating does not count
+against it); the next rating clears the mark. A learner turns this off with the `quiz_misses`
+setting. Replayed as a due-date change.
 
 Times: fsrs only accepts UTC datetimes; "today" for the limits and counts is the learner's day
 (their time zone and day-start hour, `learner_day`). Queries: the queue, the counts and a rating
@@ -193,6 +202,8 @@ def validate_setting(name: str, value):
         return parse_steps(value) if isinstance(value, str) else [int(v) for v in value]
     if name == "time_zone":
         return check_time_zone(value)
+    if name == "quiz_misses":
+        return bool(value)
     _check_bound(name, value)
     return value
 
@@ -200,13 +211,14 @@ def validate_setting(name: str, value):
 @transaction.atomic
 def save_settings(*, learner: Learner, desired_retention: float, new_per_day: int,
                   reviews_per_day: int, learning_steps: list[int] | str, relearning_steps: list[int] | str,
-                  maximum_interval: int, day_start_hour: int, time_zone: str) -> ReviewSettings:
+                  maximum_interval: int, day_start_hour: int, time_zone: str,
+                  quiz_misses: bool = True) -> ReviewSettings:
     """Store the learner's settings; they apply from the next scheduling on (ValueError if out of range)."""
     values = {name: validate_setting(name, value) for name, value in {
         "desired_retention": desired_retention, "new_per_day": new_per_day,
         "reviews_per_day": reviews_per_day, "learning_steps": learning_steps,
         "relearning_steps": relearning_steps, "maximum_interval": maximum_interval,
-        "day_start_hour": day_start_hour, "time_zone": time_zone}.items()}
+        "day_start_hour": day_start_hour, "time_zone": time_zone, "quiz_misses": quiz_misses}.items()}
     stored, _ = ReviewSettings.objects.update_or_create(learner=learner, defaults=values)
     return stored
 
@@ -250,7 +262,9 @@ def learner_day(*, settings: ReviewSettings, now: datetime) -> tuple[datetime, d
 
 _FUZZ_LOCK = threading.Lock()
 _STATE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses",
-                 "buried_until", "suspended")
+                 "buried_until", "suspended", "brought_forward_at")
+_TIME_FIELDS = ("due", "last_review", "buried_until", "brought_forward_at")
+QUIZ_MISS_REASON = "brought forward by a quiz miss"
 
 
 def fuzz_seed(*, card_slug: str, review_number: int) -> int:
@@ -263,7 +277,8 @@ def snapshot(card_state: CardState | None) -> dict:
     """A card state's scheduling fields as JSON (a new card when None)."""
     if card_state is None:
         return {"state": CardState.NEW, "step": None, "stability": None, "difficulty": None, "due": None,
-                "last_review": None, "reps": 0, "lapses": 0, "buried_until": None, "suspended": False}
+                "last_review": None, "reps": 0, "lapses": 0, "buried_until": None, "suspended": False,
+                "brought_forward_at": None}
     out = {}
     for name in _STATE_FIELDS:
         value = getattr(card_state, name)
@@ -273,8 +288,8 @@ def snapshot(card_state: CardState | None) -> dict:
 
 def _restore(card_state: CardState, data: dict) -> None:
     for name in _STATE_FIELDS:
-        value = data[name]
-        if name in ("due", "last_review", "buried_until") and value is not None:
+        value = data.get(name)  # entries older than a field lack it (None)
+        if name in _TIME_FIELDS and value is not None:
             value = datetime.fromisoformat(value)
         setattr(card_state, name, value)
 
@@ -390,7 +405,8 @@ def _replay_or_conflict(card_state: CardState, version: int, *, kind: str, ratin
 
 def _change(*, learner: Learner, flashcard: Flashcard, version: int, now: datetime, kind: str,
             session: str, after: dict | Callable[[dict, ReviewSettings, SchedulerSettings], dict], rating: int | None = None,
-            duration_ms: int | None = None, reason: str = "", browser_time_zone: str = "") -> Outcome:
+            duration_ms: int | None = None, reason: str = "", browser_time_zone: str = "",
+            quiz_attempt: int | None = None) -> Outcome:
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise ValueError("A version is a whole number from 0.")
     now = _utc(now)
@@ -402,11 +418,13 @@ def _change(*, learner: Learner, flashcard: Flashcard, version: int, now: dateti
         before = snapshot(card_state)
         scheduler_settings = SchedulerSettings.of(settings)
         new = after(before, settings, scheduler_settings) if callable(after) else {**before, **after}
+        if kind == Review.RATING and before.get("brought_forward_at"):
+            reason = QUIZ_MISS_REASON  # shown because of a miss: outside the day's limits
         entry = Review.objects.create(
             learner=learner, card_state=card_state, flashcard=flashcard, kind=kind, rating=rating,
             reviewed_at=now, duration_ms=duration_ms, before_state=before["state"],
             state_before=before, state_after=new, settings=scheduler_settings.to_dict(), reason=reason,
-            version_before=version, version_after=version + 1, session=session,
+            version_before=version, version_after=version + 1, session=session, quiz_attempt=quiz_attempt,
         )
         _restore(card_state, new)
         card_state.version = version + 1
@@ -433,7 +451,7 @@ def rate_card(*, learner: Learner, flashcard: Flashcard, version: int, rating: i
     def after(before, settings, scheduler_settings):
         new = apply_rating(state=before, rating=rating, now=now, settings=scheduler_settings,
                            card_slug=flashcard.slug)
-        return {**new, "buried_until": None}
+        return {**new, "buried_until": None, "brought_forward_at": None}
 
     return _change(learner=learner, flashcard=flashcard, version=version, now=now, kind=Review.RATING,
                    rating=rating, session=session, after=after, browser_time_zone=browser_time_zone,
@@ -485,6 +503,66 @@ def reschedule_card(*, learner: Learner, flashcard: Flashcard, due: datetime, no
                        kind=Review.RESCHEDULE, session="", after=after, reason=reason[:40])
 
 
+def bring_forward(*, learner: Learner, flashcards: list[Flashcard], attempt_id: int,
+                  now: datetime) -> list[Outcome]:
+    """A quiz miss in attempt `attempt_id`: make each card due now, to be shown first in the queue.
+
+    Each change is a `quiz_miss` log entry naming the attempt (not a rating). An unseen card is
+    brought forward too: it is introduced next, beyond the day's new-card limit. Nothing changes
+    for a learner who turned `quiz_misses` off, for a suspended or retired card, or for a card
+    already brought forward and not rated since. Returns the entries made."""
+    now = _utc(now)
+    settings = settings_for(learner=learner)
+    if not settings.quiz_misses:
+        return []
+    outcomes = []
+    with transaction.atomic():
+        for flashcard in flashcards:
+            if flashcard.retired:
+                continue
+            card_state = _locked_state(learner, flashcard)
+            if card_state.suspended or card_state.brought_forward_at is not None:
+                continue
+
+            def after(before, settings, scheduler_settings):
+                due = before["due"]
+                if due is None or datetime.fromisoformat(due) > now:
+                    due = now.isoformat()
+                return {**before, "due": due, "buried_until": None, "brought_forward_at": now.isoformat()}
+
+            outcomes.append(_change(learner=learner, flashcard=flashcard, version=card_state.version,
+                                    now=now, kind=Review.QUIZ_MISS, session="", after=after,
+                                    reason=QUIZ_MISS_REASON, quiz_attempt=attempt_id))
+    return outcomes
+
+
+def cards_brought_forward_by(*, learner: Learner, attempt_id: int) -> list[Flashcard]:
+    """The cards a quiz attempt's misses brought forward (entries not undone), in course order."""
+    ids = Review.objects.filter(learner=learner, kind=Review.QUIZ_MISS, quiz_attempt=attempt_id,
+                                undone=False).values("flashcard")
+    return list(Flashcard.objects.filter(pk__in=ids).select_related("topic").order_by("topic__order", "position"))
+
+
+def retrievability(*, card_state: CardState | None, settings: ReviewSettings, now: datetime) -> float:
+    """The probability (FSRS) that the learner recalls the card at `now`: 0 for a card never learnt."""
+    if card_state is None or card_state.state == CardState.NEW or card_state.stability is None:
+        return 0.0
+    card = _fsrs_card(snapshot(card_state), _utc(now))
+    return float(SchedulerSettings.of(settings).scheduler().get_card_retrievability(card, _utc(now)))
+
+
+def weakest_cards(*, learner: Learner, topic: Topic, now: datetime, count: int = 3) -> list[Flashcard]:
+    """The topic's live, unsuspended cards with the lowest retrievability for the learner now
+    (unseen ones count as 0), ties in course order: a miss's stand-ins when a question names no
+    cards. Two queries."""
+    settings = settings_for(learner=learner)
+    states = {s.flashcard_id: s for s in CardState.objects.filter(learner=learner, flashcard__topic=topic)}
+    cards = [card for card in Flashcard.objects.live().filter(topic=topic).order_by("position")
+             if not (card.pk in states and states[card.pk].suspended)]
+    cards.sort(key=lambda card: retrievability(card_state=states.get(card.pk), settings=settings, now=now))
+    return cards[:count]
+
+
 def undo_entry(*, learner: Learner, entry_id: int, now: datetime) -> Outcome:
     """Undo one log entry of the learner: mark it undone and restore the card's state before it.
 
@@ -528,10 +606,16 @@ class Counts:
     new: int = 0
     learning: int = 0
     review: int = 0
+    forward: int = 0  # brought forward by quiz misses: shown first, beyond the day's limits
+    forward_new: int = 0  # of those, cards never studied
+
+    @property
+    def due(self) -> int:
+        return self.learning + self.review + self.forward
 
     @property
     def total(self) -> int:
-        return self.new + self.learning + self.review
+        return self.new + self.learning + self.review + self.forward
 
 
 @dataclass
@@ -541,10 +625,14 @@ class Queue:
     counts: Counts
     card: Flashcard | None = None
     card_state: CardState | None = None
-    kind: str = ""  # "learning", "review", "new", "ahead" (a learning card shown early) or ""
+    kind: str = ""  # "forward" (a quiz miss), "learning", "review", "new", "ahead" (a learning card shown early) or ""
     next_due: datetime | None = None  # when the queue is empty: when something is due again
     day_end: datetime | None = None
     settings: ReviewSettings | None = field(default=None)
+
+
+_FORWARD = Q(brought_forward_at__isnull=False)
+_NOT_FORWARD = Q(brought_forward_at__isnull=True)
 
 
 def _live_cards(topic: Topic | None):
@@ -568,13 +656,13 @@ def _new_cards(learner: Learner | None, topic: Topic | None, now: datetime):
     if learner is None:
         return cards
     started = CardState.objects.filter(learner=learner, flashcard=OuterRef("pk")).exclude(
-        Q(state=CardState.NEW) & _visible(now))
+        Q(state=CardState.NEW) & _visible(now) & _NOT_FORWARD)
     return cards.exclude(Exists(started))
 
 
 def _done_today(learner: Learner, day_start: datetime) -> tuple[int, int]:
     done = Review.objects.filter(learner=learner, kind=Review.RATING, undone=False,
-                                 reviewed_at__gte=day_start).aggregate(
+                                 reviewed_at__gte=day_start).exclude(reason=QUIZ_MISS_REASON).aggregate(
         new=Count("pk", filter=Q(before_state=CardState.NEW)),
         review=Count("pk", filter=Q(before_state=CardState.REVIEW)))
     return done["new"], done["review"]
@@ -592,7 +680,8 @@ def _limits(settings: ReviewSettings, new_done: int, review_done: int, review_du
 
 def build_queue(*, learner: Learner | None, topic: Topic | None = None, now: datetime,
                 settings: ReviewSettings | None = None) -> Queue:
-    """The next card to review and the counts left, in Anki's order: learning and relearning cards
+    """The next card to review and the counts left: first the cards quiz misses brought forward
+    (oldest miss first, beyond the day's limits), then Anki's order: learning and relearning cards
     due by now; review cards due today (the learner's day); new cards in course order within the
     day's new-card and review limits; when nothing else is left, learning cards due within
     20 minutes. A constant number of queries (at most 6)."""
@@ -611,19 +700,26 @@ def build_queue(*, learner: Learner | None, topic: Topic | None = None, now: dat
     learning = Q(state__in=(CardState.LEARNING, CardState.RELEARNING))
     states = _scheduled_states(learner, topic, now)
     found = states.aggregate(
-        learning=Count("pk", filter=learning & Q(due__lte=now)),
-        ahead=Count("pk", filter=learning & Q(due__lte=now + LEARN_AHEAD)),
-        review=Count("pk", filter=Q(state=CardState.REVIEW, due__lt=day_end)),
+        forward=Count("pk", filter=_FORWARD),
+        forward_new=Count("pk", filter=_FORWARD & Q(state=CardState.NEW)),
+        learning=Count("pk", filter=learning & Q(due__lte=now) & _NOT_FORWARD),
+        ahead=Count("pk", filter=learning & Q(due__lte=now + LEARN_AHEAD) & _NOT_FORWARD),
+        review=Count("pk", filter=Q(state=CardState.REVIEW, due__lt=day_end) & _NOT_FORWARD),
         next_due=Min("due", filter=~Q(state=CardState.NEW)),
     )
     new_cards = _new_cards(learner, topic, now)
     new_available = new_cards.count()
     review, new = _limits(settings, new_done, review_done, found["review"], new_available)
-    counts = Counts(new=new, learning=found["learning"], review=review)
+    counts = Counts(new=new, learning=found["learning"], review=review, forward=found["forward"],
+                    forward_new=found["forward_new"])
     queue = Queue(counts, day_end=day_end, settings=settings)
-    ordered = states.select_related("flashcard__topic").order_by("due", "flashcard__topic__order",
-                                                                  "flashcard__position")
-    if counts.learning:
+    ordered = states.filter(_NOT_FORWARD).select_related("flashcard__topic").order_by(
+        "due", "flashcard__topic__order", "flashcard__position")
+    if counts.forward:
+        queue.card_state = (states.filter(_FORWARD).select_related("flashcard__topic")
+                            .order_by("brought_forward_at", "flashcard__topic__order", "flashcard__position").first())
+        queue.kind = "forward"
+    elif counts.learning:
         queue.card_state, queue.kind = ordered.filter(learning, due__lte=now).first(), "learning"
     elif counts.review:
         queue.card_state, queue.kind = ordered.filter(state=CardState.REVIEW, due__lt=day_end).first(), "review"
@@ -675,14 +771,15 @@ def due_counts_by_topic(*, learner: Learner | None, now: datetime) -> dict[int, 
     if learner is not None:
         learning = Q(state__in=(CardState.LEARNING, CardState.RELEARNING))
         rows = (_scheduled_states(learner, None, now).order_by().values("flashcard__topic").annotate(
-            learning=Count("pk", filter=learning & Q(due__lte=now)),
-            review=Count("pk", filter=Q(state=CardState.REVIEW, due__lt=day_end))))
+            forward=Count("pk", filter=_FORWARD),
+            learning=Count("pk", filter=learning & Q(due__lte=now) & _NOT_FORWARD),
+            review=Count("pk", filter=Q(state=CardState.REVIEW, due__lt=day_end) & _NOT_FORWARD)))
         due_by_topic = {row["flashcard__topic"]: row for row in rows}
     out = {}
     for topic_id in set(new_by_topic) | set(due_by_topic):
-        row = due_by_topic.get(topic_id, {"learning": 0, "review": 0})
+        row = due_by_topic.get(topic_id, {"learning": 0, "review": 0, "forward": 0})
         review, new = _limits(settings, new_done, review_done, row["review"], new_by_topic.get(topic_id, 0))
-        out[topic_id] = Counts(new=new, learning=row["learning"], review=review)
+        out[topic_id] = Counts(new=new, learning=row["learning"], review=review, forward=row["forward"])
     return out
 
 
@@ -721,6 +818,17 @@ def session_summary(*, learner: Learner | None, session: str) -> SessionSummary:
     return SessionSummary(found["reviews"], found["cards"], found["again"], found["duration"] or 0)
 
 
+def card_history(*, learner: Learner | None, flashcard: Flashcard) -> tuple[CardState | None, list[Review]]:
+    """The learner's state for the card and its whole log, newest first (undone entries included,
+    marked): ratings, buries, suspensions, due-date changes and quiz misses. Two queries."""
+    if learner is None:
+        return None, []
+    state = CardState.objects.filter(learner=learner, flashcard=flashcard).first()
+    if state is None:
+        return None, []
+    return state, list(state.log.order_by("-version_before"))
+
+
 def replay_card(*, card_state: CardState) -> dict:
     """Replay the card's log (entries not undone, in order) through fsrs with the settings each was
     made under; the result always equals `snapshot(card_state)`."""
@@ -736,15 +844,16 @@ def replay_entry(*, state: dict, entry: Review, card_slug: str) -> dict:
     if entry.kind == Review.RATING:
         new = apply_rating(state=state, rating=entry.rating, now=entry.reviewed_at,
                            settings=SchedulerSettings.from_dict(entry.settings), card_slug=card_slug)
-        return {**new, "buried_until": None}
+        return {**new, "buried_until": None, "brought_forward_at": None}
     if entry.kind == Review.RESCHEDULE:
-        # A due-date change sets what it changed: the due date (a quiz miss), or the memory state
-        # and due date recomputed under new FSRS parameters (review/optimizer.py).
+        # A due-date change sets what it changed: the due date, or the memory state and due date
+        # recomputed under new FSRS parameters (review/optimizer.py).
         changed = [name for name in _STATE_FIELDS if entry.state_after.get(name) != entry.state_before.get(name)]
     else:
         changed = {Review.BURY: ("buried_until",), Review.SUSPEND: ("suspended",),
-                   Review.UNSUSPEND: ("suspended",)}[entry.kind]
-    return {**state, **{name: entry.state_after[name] for name in changed}}
+                   Review.UNSUSPEND: ("suspended",),
+                   Review.QUIZ_MISS: ("due", "buried_until", "brought_forward_at")}[entry.kind]
+    return {**state, **{name: entry.state_after.get(name) for name in changed}}
 
 
 def validate_parameters(parameters) -> tuple[float, ...]:

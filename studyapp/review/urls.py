@@ -15,4 +15,5 @@ urlpatterns = [
     path("data/restore/", data_views.restore, name="restore"),
     path("data/optimise/", data_views.optimise, name="optimise"),
     path("data/parameters/", data_views.apply_parameters, name="parameters"),
+    path("cards/<slug:card_slug>/", views.card_history, name="card"),
 ]

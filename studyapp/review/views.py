@@ -1,4 +1,5 @@
-"""The review pages: the whole course (/review/), one topic (/review/topics/<slug>/), settings.
+"""The review pages: the whole course (/review/), one topic (/review/topics/<slug>/), settings,
+and one card's history (/review/cards/<slug>/).
 
 A review page is one URL: GET shows the queue's head (`?card=..&side=back` reveals it), POST
 makes one change (`action` = rate, bury, suspend, unsuspend or undo). htmx swaps the review area;
@@ -7,13 +8,14 @@ without JavaScript every POST redirects back (303) to the page. A review session
 """
 
 import secrets
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import push_url
 
 from studyapp.accounts.learners import current_learner
@@ -236,3 +238,28 @@ def settings_page(request: HtmxHttpRequest):
         "form": form, "saved": saved, "zone_unknown": not stored.time_zone,
         "is_guest": learner is None or learner.is_guest,
     }, partial="settings-form", status=status)
+
+
+@require_safe
+def card_history(request: HtmxHttpRequest, card_slug: str):
+    """One flashcard and everything the learner's log holds for it, newest first."""
+    flashcard = get_object_or_404(Flashcard.objects.live().select_related("topic"), slug=card_slug)
+    learner = current_learner(request)
+    card_state, entries = scheduling.card_history(learner=learner, flashcard=flashcard)
+    settings = scheduling.settings_for(learner=learner)
+    zone = scheduling.zone_of(settings)
+    return render_page(request, "review/card_detail.html", {
+        "card": flashcard, "card_state": card_state, "entries": entries,
+        "rating_names": scheduling.RATING_NAMES, "zone": zone,
+        "rows": [{"entry": e, "when": e.reviewed_at.astimezone(zone),
+                  "due_after": _due_text(e.state_after.get("due"), zone)} for e in entries],
+        "due_text": _due_text(card_state.due.isoformat() if card_state and card_state.due else None, zone),
+        "retrievability": scheduling.retrievability(card_state=card_state, settings=settings, now=_now()),
+        "is_guest": learner is None or learner.is_guest,
+    })
+
+
+def _due_text(due: str | None, zone) -> str:
+    if not due:
+        return ""
+    return datetime.fromisoformat(due).astimezone(zone).strftime("%a %-d %b %Y, %H:%M")

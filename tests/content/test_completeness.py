@@ -162,3 +162,12 @@ def test_coverage_beyond_the_seeds(topic_slug, terms, kinds):
     (topic,) = [t for t in COURSE.topics if t.slug == topic_slug]
     for kind in kinds:
         assert any(all(term in item_text(item).lower() for term in terms) for item in getattr(topic, kind)), (kind, terms)
+
+
+def test_every_question_names_one_to_three_related_cards_mostly_of_its_topic():
+    """A quiz miss brings the question's cards back (issue 17): every question names some."""
+    for topic in COURSE.topics:
+        own = {card.slug for card in topic.cards}
+        for question in topic.questions:
+            assert 1 <= len(question.cards) <= 3, question.slug
+            assert set(question.cards) & own, question.slug

@@ -109,6 +109,14 @@ INVALID = {
     "unknown key": (broken('source_ref = "F8"', 'source_ref = "F8"\nhint = "x"'), "cards #1 'hs-card'", "unknown key"),
     "missing key": (broken('back = "The network', 'bak = "The network'), "cards #1 'hs-card'", "missing key(s): back"),
     "unknown source": (broken('source = "000"\nsource_ref = "F8"', 'source = "009"'), "cards #1 'hs-card'", "not in sources.toml"),
+    "a card that does not exist": (broken('cards = ["hs-card"]', 'cards = ["hs-nope"]'),
+                                   "questions 'hs-question'", "not a flashcard of the course"),
+    "too many cards": (broken('cards = ["hs-card"]', 'cards = ["a", "b", "c", "d"]'),
+                       "questions #1 'hs-question'", "at most 3"),
+    "a card named twice": (broken('cards = ["hs-card"]', 'cards = ["hs-card", "hs-card"]'),
+                           "questions #1 'hs-question'", "same card twice"),
+    "cards not a list": (broken('cards = ["hs-card"]', 'cards = "hs-card"'),
+                         "questions #1 'hs-question'", "list of flashcard slugs"),
     "not toml": (broken('order = 30', 'order = = 30'), "", "not valid TOML"),
 }
 
@@ -227,3 +235,20 @@ def test_an_item_from_the_references_has_no_source_ref(tmp_path):
     write_course(tmp_path, {"030-hidden-state.toml": HIDDEN_STATE, "100-gru.toml": card}, sources=REFERENCES)
     with pytest.raises(ContentError, match="is a list of references, not a numbered list"):
         read_course(tmp_path)
+
+
+def test_a_question_names_its_cards_across_topics_and_a_reload_keeps_or_changes_them(tmp_path):
+    write_course(tmp_path)
+    load_course(tmp_path)
+    question = Question.objects.get(slug="hs-question")
+    assert [c.slug for c in question.cards.all()] == ["hs-card"]
+    assert load_course(tmp_path).summary() == "no changes"
+    text = HIDDEN_STATE.replace('cards = ["hs-card"]', 'cards = ["gru-card", "hs-card"]')
+    write_course(tmp_path, {"030-hidden-state.toml": text, "100-gru.toml": GRU})
+    report = load_course(tmp_path)
+    assert report.updated == {"question cards": 1}
+    assert sorted(c.slug for c in question.cards.all()) == ["gru-card", "hs-card"]
+    write_course(tmp_path, {"030-hidden-state.toml": text.replace('cards = ["gru-card", "hs-card"]\n', ""),
+                            "100-gru.toml": GRU})
+    load_course(tmp_path)
+    assert not question.cards.exists()

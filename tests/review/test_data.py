@@ -184,7 +184,7 @@ def test_json_backup_restores_exactly_into_an_empty_account(log_cards):
     s.bury_card(learner=ada, flashcard=other, version=outcome.card_state.version + 1, now=NOW)
     backup = export_json(ada)
     document = json.loads(backup)
-    assert {"review", "quiz"} <= set(document) and document["format"] == exports.FORMAT
+    assert {"review", "quiz", "lab"} <= set(document) and document["format"] == exports.FORMAT
     assert sum(entry["undone"] for entry in document["review"]["log"]) == 1
 
     bob = new_learner("bob")
@@ -221,7 +221,7 @@ def test_exports_hold_only_the_learners_own_data(log_cards):
     import_file(ada, SLICE.read_bytes())
     assert export_csv(bob).decode().splitlines() == [",".join(exports.CSV_COLUMNS)]
     assert json.loads(export_json(bob))["review"]["log"] == []
-    assert [name for name, _ in parts()] == ["quiz", "review"]
+    assert [name for name, _ in parts()] == ["lab", "quiz", "review"]
 
 
 def test_fitted_parameters_pass_validation_and_change_the_next_intervals(log_cards):

@@ -68,6 +68,7 @@ bench: $(VENV)/.installed-run
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_training
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m rnncore.bench_bounds
 	$(PY) -m studyapp.review.bench
+	$(PY) -m studyapp.review.bench_data
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 $(PY) -m studyapp.lab.bench
 
 # The course's long-range claims, trained out (a minute or two).

@@ -884,9 +884,14 @@ def replay_entry(*, state: dict, entry: Review, card_slug: str) -> dict:
         new = apply_rating(state=state, rating=entry.rating, now=entry.reviewed_at,
                            settings=SchedulerSettings.from_dict(entry.settings), card_slug=card_slug)
         return {**new, "buried_until": None, "brought_forward_at": None}
-    changed = {Review.BURY: ("buried_until",), Review.SUSPEND: ("suspended",),
-               Review.UNSUSPEND: ("suspended",), Review.RESCHEDULE: ("due",),
-               Review.QUIZ_MISS: ("due", "buried_until", "brought_forward_at")}[entry.kind]
+    if entry.kind == Review.RESCHEDULE:
+        # A due-date change sets what it changed: the due date, or the memory state and due date
+        # recomputed under new FSRS parameters (review/optimizer.py).
+        changed = [name for name in _STATE_FIELDS if entry.state_after.get(name) != entry.state_before.get(name)]
+    else:
+        changed = {Review.BURY: ("buried_until",), Review.SUSPEND: ("suspended",),
+                   Review.UNSUSPEND: ("suspended",),
+                   Review.QUIZ_MISS: ("due", "buried_until", "brought_forward_at")}[entry.kind]
     return {**state, **{name: entry.state_after.get(name) for name in changed}}
 
 
@@ -972,3 +977,17 @@ def _merge_card(*, own: CardState, other: CardState, card_slug: str) -> None:
     own.version = max(own.version, other.version, len(entries)) + 1
     own.save()
     other.delete()
+
+def validate_parameters(parameters) -> tuple[float, ...]:
+    """FSRS-6's 21 weights as fsrs accepts them (its own bounds), or ValueError saying why."""
+    try:
+        values = tuple(float(p) for p in parameters)
+    except (TypeError, ValueError):
+        raise ValueError("FSRS parameters are a list of 21 numbers.") from None
+    if len(values) != len(DEFAULT_PARAMETERS) or any(v != v or v in (float("inf"), float("-inf")) for v in values):
+        raise ValueError(f"FSRS parameters are {len(DEFAULT_PARAMETERS)} finite numbers, not {len(values)}.")
+    try:
+        fsrs.Scheduler(parameters=values)
+    except ValueError as error:
+        raise ValueError(f"These FSRS parameters are out of fsrs's bounds: {error}") from None
+    return values

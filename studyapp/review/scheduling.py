@@ -857,17 +857,6 @@ def session_summary(*, learner: Learner | None, session: str) -> SessionSummary:
     return SessionSummary(found["reviews"], found["cards"], found["again"], found["duration"] or 0)
 
 
-def card_history(*, learner: Learner | None, flashcard: Flashcard) -> tuple[CardState | None, list[Review]]:
-    """The learner's state for the card and its whole log, newest first (undone entries included,
-    marked): ratings, buries, suspensions, due-date changes and quiz misses. Two queries."""
-    if learner is None:
-        return None, []
-    state = CardState.objects.filter(learner=learner, flashcard=flashcard).first()
-    if state is None:
-        return None, []
-    return state, list(state.log.order_by("-version_before"))
-
-
 def replay_card(*, card_state: CardState) -> dict:
     """Replay the card's log (entries not undone, in order) through fsrs with the settings each was
     made under; the result always equals `snapshot(card_state)`."""

@@ -60,18 +60,9 @@ class PasswordConfirmForm(forms.Form):
         return _check_password(self, self.user, self.cleaned_data["password"])
 
 
-class EmailForm(forms.Form):
+class EmailForm(PasswordConfirmForm):
     """The account's email address (for password resets), changed after the password is confirmed."""
 
     email = forms.EmailField(label="Email", required=False, help_text="Leave empty to remove it.",
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    password = forms.CharField(label="Your password", strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-                               error_messages={"required": "Enter your password to confirm."})
-
-    def __init__(self, *args, user, request, **kwargs):
-        self.user, self.request = user, request
-        super().__init__(*args, **kwargs)
-
-    def clean_password(self):
-        return _check_password(self, self.user, self.cleaned_data["password"])
+    field_order = ["email", "password"]

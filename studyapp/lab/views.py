@@ -180,20 +180,23 @@ def run_start(request: HtmxHttpRequest, run_id: int):
     return _live(request, state, since=since)
 
 
+def _act_and_show(request: HtmxHttpRequest, run_id: int, action):
+    """Apply `action` (a training function taking `run=`) and answer with the points since the poll's."""
+    form = _poll_input(request)
+    state = action(run=_own_run(request, run_id))
+    return _live(request, state, since=form.cleaned_data["since"] if form else None)
+
+
 @require_POST
 @_readable
 def run_pause(request: HtmxHttpRequest, run_id: int):
-    form = _poll_input(request)
-    state = training.pause_run(run=_own_run(request, run_id))
-    return _live(request, state, since=form.cleaned_data["since"] if form else None)
+    return _act_and_show(request, run_id, training.pause_run)
 
 
 @require_POST
 @_readable
 def run_step(request: HtmxHttpRequest, run_id: int):
-    form = _poll_input(request)
-    state = training.step_run(run=_own_run(request, run_id))
-    return _live(request, state, since=form.cleaned_data["since"] if form else None)
+    return _act_and_show(request, run_id, training.step_run)
 
 
 @require_POST

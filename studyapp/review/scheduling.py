@@ -555,10 +555,10 @@ def cards_brought_forward_by(*, learner: Learner, attempt_id: int) -> list[Flash
 
 def retrievability(*, card_state: CardState | None, settings: ReviewSettings, now: datetime) -> float:
     """The probability (FSRS) that the learner recalls the card at `now`: 0 for a card never learnt."""
-    if card_state is None or card_state.state == CardState.NEW or card_state.stability is None:
+    if card_state is None or card_state.state == CardState.NEW:
         return 0.0
-    card = _fsrs_card(snapshot(card_state), _utc(now))
-    return float(SchedulerSettings.of(settings).scheduler().get_card_retrievability(card, _utc(now)))
+    return retrievability_at(stability=card_state.stability, last_review=card_state.last_review, at=now,
+                             settings=SchedulerSettings.of(settings))
 
 
 def weakest_cards(*, learner: Learner, topic: Topic, now: datetime, count: int = 3) -> list[Flashcard]:

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
             ],
+            "libraries": {"site_plots": "studyapp.plot_tags"},
         },
     },
 ]

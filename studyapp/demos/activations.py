@@ -16,10 +16,12 @@ import numpy as np
 from rnncore.activations import (relu, relu_derivative, sigmoid, sigmoid_derivative, softmax,
                                  softmax_backward, tanh, tanh_derivative)
 
+from studyapp.plots import figure
+
 from . import bounds
 from .display import symbol
 from .errors import InputError
-from .figures import LOG_AXIS, figure
+from .figures import LOG_AXIS
 
 DEFAULTS = {"a": 2.0, "span": 6.0, "threshold": 0.05, "w_h": 1.0, "T": 30, "Q": 3, "seed": 60,
             "s": [2.0, 1.0, 0.1]}

@@ -16,10 +16,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from rnncore import RNN
 
+from studyapp.plots import figure
+
 from . import bounds
 from .display import number, symbol
 from .errors import InputError
-from .figures import cell_grid, figure
+from .figures import cell_grid
 
 DEFAULTS = {
     "D": 1, "H": 3, "T": 6, "nonlinearity": "tanh", "seed": 2,

@@ -20,10 +20,12 @@ import numpy as np
 from rnncore import GRU, LSTM, RNN, SGD, Linear, clip_grad_norm, mse_loss
 from rnncore.analysis import hidden_gradient_norms, recurrent_spectral_radii, spectral_radius
 
+from studyapp.plots import figure
+
 from . import bounds
 from .display import symbol
 from .errors import InputError
-from .figures import LOG_AXIS, figure
+from .figures import LOG_AXIS
 
 DEFAULTS = {"rho": 1.0, "T": 30, "H": 8, "D": 2, "seed": 80,
             "clip": 1.0, "lr": 0.1, "steps": 8, "train_T": 20, "train_H": 8, "batch": 8}

@@ -15,10 +15,11 @@ import numpy as np
 from rnncore import linear_forward, rnn_step_trace, softmax
 from rnncore.activations import relu, tanh
 
+from studyapp.plots import figure
+
 from . import bounds
 from .display import equation, symbol
 from .errors import InputError
-from .figures import figure
 
 DEFAULTS = {
     "D": 2, "H": 2, "Q": 2, "nonlinearity": "tanh", "seed": 30,

@@ -20,10 +20,12 @@ from rnncore import cross_entropy, ctc_loss, mse_loss
 from rnncore.activations import softmax
 from rnncore.losses import ctc_alignments, ctc_best_path, log_softmax
 
+from studyapp.plots import figure
+
 from . import bounds
 from .display import number_html, values_attr
 from .errors import InputError
-from .figures import cell_grid, figure
+from .figures import cell_grid
 
 ALPHABET = "abcd"
 BLANK = "-"

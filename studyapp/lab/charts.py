@@ -1,6 +1,6 @@
 """The run page's figures, and the new points a poll sends to grow them.
 
-The page is drawn once with whole figures (`studyapp.plots`: `site_figure`, `figure_data`);
+The page is drawn once with whole figures (`studyapp.plots.figure`);
 each poll then sends only what is new, as plain lists keyed by the traces' `meta` names, and
 `static/js/lab.js` appends them (Plotly.extendTraces) or, for the predictions, replaces them.
 A poll that finds the run behind the page's last step (a reset) sends everything again.
@@ -8,9 +8,7 @@ A poll that finds the run behind the page's last step (a reset) sends everything
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-
-from studyapp.plots import PALETTE, figure_data, site_figure
+from studyapp.plots import PALETTE, figure
 
 from .training import RunState
 
@@ -30,14 +28,21 @@ def _is_loss(key: str) -> bool:
     return key.endswith("_loss") or key.endswith("_mse")
 
 
-def _baseline_lines(fig: go.Figure, baseline: dict, max_steps: int, *, loss: bool) -> None:
+def _line(**trace) -> dict:
+    return {"type": "scatter", **trace}
+
+
+def _level(value: float, max_steps: int, name: str, dash: str) -> dict:
+    """A horizontal reference line across the run's steps."""
+    return _line(x=[0, max_steps], y=[value, value], mode="lines", name=name, hoverinfo="name+y",
+                 line={"color": "#5b6573", "dash": dash, "width": 1.5})
+
+
+def _baseline_lines(baseline: dict, max_steps: int, *, loss: bool) -> list[dict]:
     dashes = iter(("dash", "dot", "dashdot"))
-    for key, value in baseline.items():
-        if _is_loss(key) != loss or (not loss and not key.endswith("_accuracy")):
-            continue
-        fig.add_scatter(x=[0, max_steps], y=[value, value], mode="lines",
-                        name=f"baseline: {BASELINE_NAMES.get(key, key)}", hoverinfo="name+y",
-                        line={"color": "#5b6573", "dash": next(dashes, "dash"), "width": 1.5})
+    return [_level(value, max_steps, f"baseline: {BASELINE_NAMES.get(key, key)}", next(dashes, "dash"))
+            for key, value in baseline.items()
+            if _is_loss(key) == loss and (loss or key.endswith("_accuracy"))]
 
 
 LEGEND = {"orientation": "h", "y": -0.3}
@@ -59,71 +64,63 @@ def _x_axis(max_steps: int) -> dict:
 
 def loss_figure(state: RunState) -> dict:
     history, max_steps = state.history, state.run.max_steps
-    fig = site_figure(title={"text": "Loss"}, xaxis=_x_axis(max_steps),
-                      yaxis={"title": {"text": "loss"}, **LOG_AXIS}, legend=LEGEND, margin=MARGIN, height=360)
     steps = list(range(1, len(history["loss"]) + 1))
-    fig.add_scatter(x=steps, y=history["loss"], mode="lines", name="training loss (batch)",
-                    meta="loss", line={"color": PALETTE[0], "width": 1})
-    fig.add_scatter(x=history["eval_step"], y=history.get("eval_loss", []),
+    traces = [_line(x=steps, y=history["loss"], mode="lines", name="training loss (batch)",
+                    meta="loss", line={"color": PALETTE[0], "width": 1}),
+              _line(x=history["eval_step"], y=history.get("eval_loss", []),
                     mode="lines+markers", name="evaluation loss", meta="eval_loss",
-                    line={"color": PALETTE[1], "width": 2.5}, marker={"size": 6})
-    _baseline_lines(fig, state.baseline, max_steps, loss=True)
-    return figure_data(fig)
+                    line={"color": PALETTE[1], "width": 2.5}, marker={"size": 6}),
+              *_baseline_lines(state.baseline, max_steps, loss=True)]
+    return figure(traces, title={"text": "Loss"}, xaxis=_x_axis(max_steps),
+                  yaxis={"title": {"text": "loss"}, **LOG_AXIS}, legend=LEGEND, margin=MARGIN, height=360)
 
 
 def gradient_figure(state: RunState) -> dict:
     history, max_steps = state.history, state.run.max_steps
-    fig = site_figure(title={"text": "Gradient norm"}, xaxis=_x_axis(max_steps),
-                      yaxis={"title": {"text": "global norm"}, **WIDE_LOG_AXIS}, legend=LEGEND, margin=MARGIN, height=320)
     steps = list(range(1, len(history["grad_norm"]) + 1))
-    fig.add_scatter(x=steps, y=history["grad_norm"], mode="lines", name="before clipping",
-                    meta="grad_norm", line={"color": PALETTE[3], "width": 1.5})
-    fig.add_scatter(x=steps, y=history["grad_norm_clipped"], mode="lines",
+    traces = [_line(x=steps, y=history["grad_norm"], mode="lines", name="before clipping",
+                    meta="grad_norm", line={"color": PALETTE[3], "width": 1.5}),
+              _line(x=steps, y=history["grad_norm_clipped"], mode="lines",
                     name="after clipping", meta="grad_norm_clipped",
-                    line={"color": PALETTE[2], "width": 1, "dash": "dot"})
+                    line={"color": PALETTE[2], "width": 1, "dash": "dot"})]
     if state.config["clip"] == "norm":
         limit = state.config["clip_value"]
-        fig.add_scatter(x=[0, max_steps], y=[limit, limit], mode="lines", hoverinfo="name+y",
-                        name=f"clipping threshold ({limit:g})",
-                        line={"color": "#5b6573", "dash": "dot", "width": 1.5})
-    return figure_data(fig)
+        traces.append(_level(limit, max_steps, f"clipping threshold ({limit:g})", "dot"))
+    return figure(traces, title={"text": "Gradient norm"}, xaxis=_x_axis(max_steps),
+                  yaxis={"title": {"text": "global norm"}, **WIDE_LOG_AXIS}, legend=LEGEND, margin=MARGIN, height=320)
 
 
 def accuracy_figure(state: RunState) -> dict:
     history, max_steps = state.history, state.run.max_steps
-    fig = site_figure(title={"text": "Evaluation accuracy"}, xaxis=_x_axis(max_steps),
-                      yaxis={"title": {"text": "accuracy"}, "range": [0, 1.02],
-                             "tickformat": ".0%", "gridcolor": "#e6e9ee"}, legend=LEGEND,
-                      margin=MARGIN, height=320)
-    fig.add_scatter(x=history["eval_step"], y=history.get("eval_accuracy", []),
+    traces = [_line(x=history["eval_step"], y=history.get("eval_accuracy", []),
                     mode="lines+markers", name="evaluation accuracy", meta="eval_accuracy",
-                    line={"color": PALETTE[4], "width": 2.5})
-    _baseline_lines(fig, state.baseline, max_steps, loss=False)
-    return figure_data(fig)
+                    line={"color": PALETTE[4], "width": 2.5}),
+              *_baseline_lines(state.baseline, max_steps, loss=False)]
+    return figure(traces, title={"text": "Evaluation accuracy"}, xaxis=_x_axis(max_steps),
+                  yaxis={"title": {"text": "accuracy"}, "range": [0, 1.02],
+                         "tickformat": ".0%", "gridcolor": "#e6e9ee"}, legend=LEGEND,
+                  margin=MARGIN, height=320)
 
 
 def predictions_figure(state: RunState) -> dict:
     p = state.predictions
     if p["kind"] == "sequence":
-        fig = site_figure(title={"text": "Forecast of one evaluation wave"},
-                          xaxis={"title": {"text": "time step t"}},
-                          yaxis={"title": {"text": "x(t+1)"}, "range": [-1.3, 1.3]},
-                          legend=LEGEND, margin=MARGIN, height=320)
-        fig.add_scatter(x=p["t"], y=p["target"], mode="lines+markers", name="target x(t+1)",
-                        meta="pred_target", line={"color": "#5b6573"}, marker={"size": 5})
-        fig.add_scatter(x=p["t"], y=p["predicted"], mode="lines", name="prediction",
-                        meta="pred_predicted", line={"color": PALETTE[1], "width": 2.5})
-    else:
-        fig = site_figure(title={"text": "Predictions vs targets"},
-                          xaxis={"title": {"text": "target (the true sum)"}, "range": [0, 2]},
-                          yaxis={"title": {"text": "prediction"}, "range": [-0.2, 2.2]},
-                          legend=LEGEND, margin=MARGIN, height=320)
-        fig.add_scatter(x=[0, 2], y=[0, 2], mode="lines", name="perfect", hoverinfo="skip",
-                        line={"color": "#5b6573", "dash": "dot", "width": 1.5})
-        fig.add_scatter(x=p["target"], y=p["predicted"], mode="markers", name="sequences",
-                        meta="pred_scatter", marker={"color": PALETTE[0], "size": 7,
-                                                     "opacity": 0.7})
-    return figure_data(fig)
+        traces = [_line(x=p["t"], y=p["target"], mode="lines+markers", name="target x(t+1)",
+                        meta="pred_target", line={"color": "#5b6573"}, marker={"size": 5}),
+                  _line(x=p["t"], y=p["predicted"], mode="lines", name="prediction",
+                        meta="pred_predicted", line={"color": PALETTE[1], "width": 2.5})]
+        return figure(traces, title={"text": "Forecast of one evaluation wave"},
+                      xaxis={"title": {"text": "time step t"}},
+                      yaxis={"title": {"text": "x(t+1)"}, "range": [-1.3, 1.3]},
+                      legend=LEGEND, margin=MARGIN, height=320)
+    traces = [_line(x=[0, 2], y=[0, 2], mode="lines", name="perfect", hoverinfo="skip",
+                    line={"color": "#5b6573", "dash": "dot", "width": 1.5}),
+              _line(x=p["target"], y=p["predicted"], mode="markers", name="sequences",
+                    meta="pred_scatter", marker={"color": PALETTE[0], "size": 7, "opacity": 0.7})]
+    return figure(traces, title={"text": "Predictions vs targets"},
+                  xaxis={"title": {"text": "target (the true sum)"}, "range": [0, 2]},
+                  yaxis={"title": {"text": "prediction"}, "range": [-0.2, 2.2]},
+                  legend=LEGEND, margin=MARGIN, height=320)
 
 
 def figures(state: RunState) -> list[dict]:

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db.models import Count, Q
 
 from studyapp.accounts.models import Learner
-from studyapp.plots import PALETTE, figure_data, site_figure
+from studyapp.plots import PALETTE, figure
 
 from .attempts import attempts_of
 from .models import Attempt, AttemptQuestion, Outcome
@@ -130,21 +130,21 @@ def score_history(*, learner: Learner | None) -> list[HistoryRow]:
 
 def history_figure(rows: list[HistoryRow]) -> dict:
     """Score (%) of each finished attempt, oldest first, with its date, topics and count on hover."""
-    fig = site_figure(
+    score = {
+        "type": "scatter", "name": "Score",
+        "x": list(range(1, len(rows) + 1)), "y": [row.percent for row in rows],
+        "mode": "lines+markers", "line": {"color": PALETTE[0], "width": 2},
+        "marker": {"size": 10, "color": [PALETTE[2] if row.percent >= 80 else PALETTE[0] for row in rows]},
+        "customdata": [[row.correct, row.total, row.label, row.date.strftime("%-d %b %Y, %H:%M")]
+                       for row in rows],
+        "hovertemplate": "%{y}% (%{customdata[0]} of %{customdata[1]})<br>%{customdata[2]}"
+                         "<br>%{customdata[3]}<extra></extra>",
+    }
+    return figure(
+        [score],
         title={"text": "Score per quiz, oldest first", "x": 0, "xanchor": "left"},
         xaxis={"title": {"text": "Quiz"}, "tickmode": "linear", "tick0": 1,
                "dtick": max(1, len(rows) // 10), "range": [0.5, len(rows) + 0.5]},
         yaxis={"title": {"text": "Score (%)"}, "range": [-4, 104], "dtick": 25},
         showlegend=False,
     )
-    fig.add_scatter(
-        x=list(range(1, len(rows) + 1)), y=[row.percent for row in rows],
-        mode="lines+markers", line={"color": PALETTE[0], "width": 2},
-        marker={"size": 10, "color": [PALETTE[2] if row.percent >= 80 else PALETTE[0] for row in rows]},
-        customdata=[[row.correct, row.total, row.label, row.date.strftime("%-d %b %Y, %H:%M")]
-                    for row in rows],
-        hovertemplate="%{y}% (%{customdata[0]} of %{customdata[1]})<br>%{customdata[2]}"
-                      "<br>%{customdata[3]}<extra></extra>",
-        name="Score",
-    )
-    return figure_data(fig)

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.template import engines
 from django.urls import path
 
-from studyapp.plots import figure_data, site_figure
+from studyapp.plots import figure
 from studyapp.urls import handler400, handler403, handler404, handler500, urlpatterns as site_urls  # noqa: F401
 
 PAGE = engines["django"].from_string("""{% extends "base.html" %}
@@ -15,10 +15,10 @@ PAGE = engines["django"].from_string("""{% extends "base.html" %}
 
 
 def plot_page(request):
-    fig = site_figure(title="Loss", xaxis_title="step", yaxis_title="loss")
-    fig.add_scatter(x=list(range(20)), y=[1 / (1 + t) for t in range(20)], name="LSTM")
-    fig.add_bar(x=list(range(20)), y=[0.5 / (1 + t) for t in range(20)], name="GRU")
-    return HttpResponse(PAGE.render({"figure": figure_data(fig)}, request))
+    fig = figure([{"type": "scatter", "x": list(range(20)), "y": [1 / (1 + t) for t in range(20)], "name": "LSTM"},
+                  {"type": "bar", "x": list(range(20)), "y": [0.5 / (1 + t) for t in range(20)], "name": "GRU"}],
+                 title={"text": "Loss"}, xaxis={"title": {"text": "step"}}, yaxis={"title": {"text": "loss"}})
+    return HttpResponse(PAGE.render({"figure": fig}, request))
 
 
 urlpatterns = [*site_urls, path("plot-test/", plot_page)]

@@ -42,6 +42,8 @@ def test_statistics_and_a_cards_curve_are_drawn(page, live_server, course, conso
         expect(areas.nth(i).locator(".main-svg").first).to_be_attached()
     assert page.locator("#plot-calendar .heatmaplayer").count() == 1
     assert page.locator("#plot-forecast .trace.bars").count() == 3
+    # plots.js gave each figure the site's template (sent once, in plots.js's data-template).
+    assert page.evaluate("document.getElementById('plot-forecast').layout.template.layout.font.color") == "#2a3f5f"
     expect(page.locator('[data-stat="today"]')).to_have_text("2")
     assert page.evaluate("window.__cspViolations") == []
 

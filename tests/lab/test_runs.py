@@ -351,3 +351,22 @@ def test_a_run_that_no_longer_loads_is_a_409_with_what_to_do(client, htmx):
     assert polled.status_code == 409 and "cannot be opened" in polled.content.decode()
     assert client.post(f"/lab/runs/{run.pk}/delete/").status_code == 302
     assert not Run.objects.exists()
+
+
+@pytest.mark.parametrize("task, extra", [("adding", {}), ("sine", {}), ("copy", {"delay": 3, "copy_length": 2})])
+def test_every_figure_of_a_run_is_valid_plotly(client, htmx, task, extra):
+    import plotly.graph_objects as go
+
+    from studyapp.lab import charts
+
+    run = started_run(client, task=task, **extra)
+    poll(client, run, htmx)
+    run.refresh_from_db()
+    state = training.state_of(run=run)
+    figures = charts.figures(state)
+    assert {"lab-loss", "lab-gradient"} <= {entry["id"] for entry in figures}
+    assert ("lab-accuracy" in {entry["id"] for entry in figures}) == state.classification
+    for entry in figures:
+        go.Figure(entry["data"])                        # plotly validates every property
+    loss = figures[0]["data"]["data"][0]
+    assert loss["meta"] == "loss" and len(loss["y"]) == run.step > 0

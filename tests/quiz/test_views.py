@@ -1,8 +1,10 @@
 """Quiz pages over HTTP: building, answering by plain form and htmx, the repeated-submission
 rule, ownership, unreadable answers, and no answer in any page before the learner answers."""
 
+import json
 import re
 
+import plotly.graph_objects as go
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -219,6 +221,7 @@ def test_after_the_last_answer_the_results_and_history_show_the_score(client, qu
     assert "vendor/plotly.min.js" in history and 'id="quiz-history-figure"' in history
     figure = re.search(r'id="quiz-history-figure" type="application/json">(.*?)</script>', history).group(1)
     assert '"y":[60]' in figure.replace(" ", "")
+    go.Figure(json.loads(figure))                       # plotly validates every property
 
 
 def test_plotly_is_loaded_only_on_the_history_page(client, quiz_course):

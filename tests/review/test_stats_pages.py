@@ -6,6 +6,7 @@ import json
 import re
 from datetime import timedelta
 
+import plotly.graph_objects as go
 import pytest
 from django.test import Client
 
@@ -54,8 +55,9 @@ def test_the_statistics_page_shows_every_figure_with_its_numbers(learner, deck, 
     html = response.content.decode()
     assert set(figures(html)) == {"calendar", "forecast", "retention", "states", "retrievability", "buttons",
                                   "time", "topics"}
-    for name in figures(html):
+    for name, figure in figures(html).items():
         assert f'data-figure="figure-{name}"' in html
+        go.Figure(figure)                               # plotly validates every property
     assert "vendor/plotly.min.js" in html and 'nonce="' in html
     assert re.search(r'data-stat="streak">3 days<', html)
     assert re.search(r'data-stat="today">3<', html)
@@ -93,6 +95,7 @@ def test_a_cards_page_shows_its_history_and_curve(learner, deck, clock):
     assert html.count('data-entry="') == 5 and html.count('class="is-undone"') == 1 and "undone</span>" in html
     assert "Date (Asia/Kolkata)" in html
     figure = figures(html)["curve"]
+    go.Figure(figure)
     names = [trace.get("name") for trace in figure["data"]]
     assert names[0] == "Forgetting curve" and "Today" in names and "Good" in names and "Again" in names
     today = s.retrievability_at(stability=state.stability, last_review=state.last_review, at=NOW,

@@ -4,7 +4,16 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
-from studyapp.plots import figure_data, site_figure
+import json
+import math
+import re
+from html import unescape
+
+import numpy as np
+import plotly.graph_objects as go
+from django.template import engines
+
+from studyapp.plots import SITE_LAYOUT, figure, site_template
 
 
 def test_plotly_js_is_found_as_a_static_file():
@@ -21,11 +30,24 @@ def test_collectstatic_copies_plotly_only(tmp_path, settings):
     assert not (tmp_path / "vendor" / "widgetbundle.js").exists()
 
 
-def test_figure_data_is_plain_json_with_the_site_layout():
-    import numpy as np
-    fig = site_figure(title="Loss")
-    fig.add_scatter(x=[0, 1, 2], y=np.array([3.0, 2.0, 1.5]))
-    data = figure_data(fig)
+def test_a_figure_is_plain_json_with_the_site_layout_merged_deeply():
+    data = figure([{"type": "scatter", "x": [0, 1, 2], "y": np.array([3.0, np.nan, 1.5])}],
+                  title={"text": "Loss"}, xaxis={"title": {"text": "step"}})
     assert data["layout"]["title"]["text"] == "Loss"
     assert data["layout"]["paper_bgcolor"] == "rgba(0,0,0,0)"
-    assert data["data"][0]["x"] == [0, 1, 2]
+    # The site's grid colour survives beside the axis title; the shared layout is untouched.
+    assert data["layout"]["xaxis"] == {"gridcolor": "#e6e9ee", "zerolinecolor": "#c9ced6", "title": {"text": "step"}}
+    assert "title" not in SITE_LAYOUT["xaxis"]
+    assert data["data"][0]["y"] == [3.0, None, 1.5]      # NaN is not JSON: a gap
+    assert figure([{"type": "bar", "y": [math.inf, np.float32(2.5), np.int64(3)]}])["data"][0]["y"] == [None, 2.5, 3.0]
+    go.Figure(data)                                        # plotly accepts every property
+
+
+def test_the_site_template_is_plotlys_default_and_sent_once_per_plotting_page():
+    template = site_template()
+    assert template["layout"]["font"]["color"] == "#2a3f5f"      # plotly's own default look
+    assert template["layout"]["plot_bgcolor"] == "#E5ECF6" and "bar" in template["data"]
+    html = engines["django"].from_string('{% include "components.html#plot_scripts" %}').render({})
+    assert html.count("data-template=") == 1 and "<script>" not in html
+    attribute = re.search(r'data-template="([^"]*)"', html).group(1)
+    assert json.loads(unescape(attribute)) == template

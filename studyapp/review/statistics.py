@@ -63,7 +63,8 @@ class QuarterHour(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection,
-                           template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / 900)::bigint", **extra)
+                           # date_part is double precision; EXTRACT is numeric, and slower
+                           template="FLOOR(date_part('epoch', %(expressions)s) / 900)::bigint", **extra)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,8 +259,10 @@ def learner_statistics(*, learner: Learner | None, topic: Topic | None = None, n
     # 1. Reviews and time per UTC quarter-hour, all time.
     quarters = []
     if learner is not None:
-        quarters = list(_ratings(learner, topic).annotate(q=QuarterHour("reviewed_at")).order_by("q")
-                        .values("q").annotate(n=Count("pk"), ms=Coalesce(Sum("duration_ms"), 0))
+        # COUNT(*), not of a column, and no ORDER BY: PostgreSQL then reads the covering index
+        # alone and hashes the groups (sorting 50,000 rows cost it 40 ms).
+        quarters = list(_ratings(learner, topic).annotate(q=QuarterHour("reviewed_at")).order_by()
+                        .values("q").annotate(n=Count("*"), ms=Coalesce(Sum("duration_ms"), 0))
                         .values_list("q", "n", "ms"))
     per_day, ms_per_day = Counter(), Counter()
     find_day = _DayFinder(settings)
@@ -296,7 +299,7 @@ def learner_statistics(*, learner: Learner | None, topic: Topic | None = None, n
                      default=Value(1), output_field=IntegerField())
         rows = (_ratings(learner, topic).filter(reviewed_at__gte=starts["year"]).order_by()
                 .annotate(mature=Coalesce("interval_before", 0.0))
-                .annotate(p=period, g=group).values("p", "g", "rating").annotate(n=Count("pk"))
+                .annotate(p=period, g=group).values("p", "g", "rating").annotate(n=Count("*"))
                 .values_list("p", "g", "rating", "n"))
         for p, g, rating, n in rows:
             counted[p, g, rating] += n

@@ -131,8 +131,9 @@ CANDIDATES: dict[str, Callable[[Sequence[Topic]], list[Candidate]]] = {
     Kind.NUMERIC_CHOICE: lambda topics: _numeric_candidates(Kind.NUMERIC_CHOICE, topics),
     Kind.NUMERIC_TYPED: lambda topics: _numeric_candidates(Kind.NUMERIC_TYPED, topics),
 }
-# Ticked on the builder at first: the course's own items; calculations are one tick away.
-DEFAULT_KINDS = (Kind.CHOICE, Kind.TERM)
+# Ticked on the builder at first: the course's own items and calculations with fresh numbers
+# (as multiple choice); typed answers are one tick away.
+DEFAULT_KINDS = (Kind.CHOICE, Kind.TERM, Kind.NUMERIC_CHOICE)
 
 
 def available_by_topic() -> dict[int, dict[str, int]]:

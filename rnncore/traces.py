@@ -34,7 +34,7 @@ from .activations import _softmax
 class TraceEntry:
     key: str            # stable identifier, e.g. "Wx_x"
     symbol: str         # LaTeX in the course's notation, e.g. "W_x x_{1}"
-    note: str           # what this quantity is, in a few words
+    note: str           # what this quantity is, in a few words (Markdown, symbols in $...$)
     value: np.ndarray   # float64 vector
 
 
@@ -182,9 +182,9 @@ def gru_step_trace(W_x, x, W_h, h_prev, b_x, b_h=None, reset_after=True, step=1)
     ah_rz = trace.add("Wh_h_bh_rz", rf"[W_{{hr}}; W_{{hz}}] h_{s} + [b_{{hr}}; b_{{hz}}]",
                       "recurrent terms of r and z", W_h[:2 * H] @ h_prev + b_h[:2 * H])
     r = trace.add("r", rf"r_{t} = \sigma(W_{{xr}} x_{t} + W_{{hr}} h_{s} + b_r)",
-                  "reset gate (b_r = b_{xr} + b_{hr})", sigmoid(ax[:H] + ah_rz[:H]))
+                  "reset gate ($b_r = b_{xr} + b_{hr}$)", sigmoid(ax[:H] + ah_rz[:H]))
     z = trace.add("z", rf"z_{t} = \sigma(W_{{xz}} x_{t} + W_{{hz}} h_{s} + b_z)",
-                  "update gate (b_z = b_{xz} + b_{hz})", sigmoid(ax[H:2 * H] + ah_rz[H:]))
+                  "update gate ($b_z = b_{xz} + b_{hz}$)", sigmoid(ax[H:2 * H] + ah_rz[H:]))
     if reset_after:
         hn = trace.add("Whn_h_bhn", rf"W_{{hn}} h_{s} + b_{{hn}}", "recurrent term of n",
                        W_hn @ h_prev + b_hn)

@@ -71,6 +71,20 @@ STEP_HIDDEN_SIZE = _engine("hidden_state", "hidden_size")        # H
 STEP_OUTPUT_SIZE = _engine("hidden_state", "output_size")        # Q
 ENTRY = _engine("hidden_state", "entry")                         # every typed weight or input
 
+# LSTM and GRU cells, step by step: lstm_step_trace or gru_step_trace for each step of a short
+# sequence (the first two shown entry by entry); a gate's bias shift costs nothing.
+LSTM_INPUT_SIZE = _engine("lstm_step", "input_size")
+LSTM_HIDDEN_SIZE = _narrow(_engine("lstm_step", "hidden_size"), 3,
+                           "W_x and W_h have 4H rows, typed entry by entry")
+LSTM_STEPS = _engine("lstm_step", "steps")
+LSTM_ENTRY = _engine("lstm_step", "entry")
+GRU_INPUT_SIZE = _engine("gru_step", "input_size")
+GRU_HIDDEN_SIZE = _engine("gru_step", "hidden_size")
+GRU_STEPS = _engine("gru_step", "steps")
+GRU_ENTRY = _engine("gru_step", "entry")
+GATE_SHIFT = _page(-6.0, 6.0, 0.0, "added to a gate's bias in every unit: sigma(a + 6) > 0.997, "
+                                  "sigma(a - 6) < 0.003")
+
 # Forward propagation through a sequence: an RNN layer's forward, drawn unrolled.
 SEQUENCE_INPUT_SIZE = _engine("forward", "input_size")
 SEQUENCE_HIDDEN_SIZE = _narrow(_engine("forward", "hidden_size"), 8,

@@ -18,7 +18,7 @@ from rnncore.activations import relu, tanh
 from studyapp.plots import figure
 
 from . import bounds
-from .display import equation, symbol
+from .display import equation, symbol, trace_rows
 from .errors import InputError
 
 DEFAULTS = {
@@ -56,23 +56,15 @@ def _f(nonlinearity: str) -> str:
 
 def _step(t: int, trace, f: str) -> list[dict]:
     """One step's intermediates as rows, in the trace's order, with its notes and symbols: what
-    it is, the formula with the numbers, the result. The pre-activation is named a_t (the
-    course's notation) and the activation written as f(a_t) once a_t has been shown."""
+    it is, the formula with the numbers, the result. The activation is written f(a_t) once the
+    pre-activation a_t has been shown."""
     inputs = trace.inputs
-    entry = {e.key: e for e in trace.entries}
-    operands = {
-        "Wx_x": ((inputs["W_x"], inputs["x"]), {"products": (0,)}, entry["Wx_x"].symbol),
-        "Wh_h": ((inputs["W_h"], inputs["h_prev"]), {"products": (0,)}, entry["Wh_h"].symbol),
-        "a": ((trace["Wx_x"], trace["Wh_h"], inputs["b"]), {"sums": (0, 1)},
-              f"a_{{{t}}} = {entry['a'].symbol}"),
+    return trace_rows(trace, {
+        "Wx_x": ((inputs["W_x"], inputs["x"]), {"products": (0,)}, None),
+        "Wh_h": ((inputs["W_h"], inputs["h_prev"]), {"products": (0,)}, None),
+        "a": ((trace["Wx_x"], trace["Wh_h"], inputs["b"]), {"sums": (0, 1)}, None),
         "h": ((trace["a"],), {"applied": {0: f}}, f"h_{{{t}}} = {f}(a_{{{t}}})"),
-    }
-    rows = []
-    for key, (values, layout, latex) in operands.items():
-        rows.append({"key": f"{key}_{t}",
-                     "note": entry[key].note, "value": entry[key].value,
-                     "math": equation(latex, *values, entry[key].value, **layout)})
-    return rows
+    })
 
 
 def _output(t: int, h: np.ndarray, W_y: np.ndarray, b_y: np.ndarray) -> tuple[list[dict], np.ndarray]:

@@ -6,7 +6,7 @@ h_t = (1 - z_t) ⊙ \tilde{h}_t + z_t ⊙ h_{t-1}, so z_t near 1 keeps the old s
 
 The defaults make step 1 the scalar example of topic 100 ("The GRU equations"): from h_0 = 0.5
 with x_1 = 1, z_1 = sigma(ln 4) = 0.8 and the candidate \tilde{h}_1 = -0.2 (its input part
-W_xn x_1 = -0.452733 plus r_1 (W_hn h_0) = 0.5 x 0.5), so h_1 = 0.36. W_hn = 1 (so the reset
+W_xn x_1 = -0.45273 plus r_1 (W_hn h_0) = 0.5 x 0.5), so h_1 = 0.36. W_hn = 1 (so the reset
 gate matters), the zero biases and x_2 = 0 are chosen here. The shifts Delta_r and Delta_z
 are added to every b_xr and b_xz (so to b_r = b_xr + b_hr and b_z): r_t near 0 leaves the
 candidate the input's alone, near 1 lets it carry h_{t-1}; z_t near 1 keeps h_{t-1}.
@@ -42,7 +42,7 @@ LESSON = (
 DEFAULTS = {
     "D": 1, "H": 1, "T": 8, "shift_r": 0.0, "shift_z": 0.0, "seed": 100,
     # topic 100, "The GRU equations": z_1 = 0.8, the candidate -0.2, from h_0 = 0.5
-    "W_x": [[[0.0]], [[1.386294]], [[-0.452733]]], "x_1": [1.0], "h_0": [0.5],
+    "W_x": [[[0.0]], [[1.38629]], [[-0.45273]]], "x_1": [1.0], "h_0": [0.5],
     # chosen for this demo: W_hn = 1, no biases, no second input
     "W_h": [[[0.0]], [[0.0]], [[1.0]]], "b_x": [[0.0], [0.0], [0.0]],
     "b_h": [[0.0], [0.0], [0.0]], "x_2": [0.0],
@@ -133,5 +133,5 @@ def compute(*, D: int, H: int, T: int, shift_r: float, shift_z: float, seed: int
             states={"hidden state h": np.vstack([h_0, over_time["h"]]),
                     "candidate h̃": over_time["n"]},
             gates={"reset gate r": over_time["r"], "update gate z": over_time["z"]},
-            title="The state over the sequence: what the update gate keeps")},
+            title="The state over the sequence")},
     }

@@ -14,6 +14,10 @@ Numbers that cost the engine nothing (a threshold, a scalar weight) have the pag
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+import numpy as np
 
 from rnncore.product_bounds import DEMOS as ENGINE
 
@@ -44,6 +48,27 @@ def draw_sizes(*sizes: Bound, steps: bool = False) -> int:
             raise ValueError(f"a bound of {bound.max} exceeds the draw size {size}: raise it "
                              f"(the seeded numbers of every size change then)")
     return size
+
+
+def seeded(make: Callable[[Callable[..., np.ndarray]], dict[str, np.ndarray]]):
+    """A demo's `draw(seed)` from `make(uniform)`, where uniform(*shape, scale=1.0) draws
+    entries in [-scale, scale] rounded to one place (numbers a learner can read and retype):
+    every entry at the largest sizes, cached per seed and handed out as copies (a size change
+    takes a corner of it)."""
+    @lru_cache(maxsize=64)
+    def cached(seed: int) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng(seed)
+
+        def uniform(*shape, scale=1.0):
+            return np.round(rng.uniform(-scale, scale, size=shape), 1)
+
+        return make(uniform)
+
+    def draw(seed: int) -> dict[str, np.ndarray]:
+        return {name: value.copy() for name, value in cached(seed).items()}
+
+    draw.__doc__ = make.__doc__
+    return draw
 
 
 def _engine(group: str, name: str) -> Bound:

@@ -17,8 +17,6 @@ x_1, x_2, then x_t = 0 up to T: the first two steps shown entry by entry, all T 
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from rnncore import gru_step_trace
@@ -49,24 +47,15 @@ DEFAULTS = {
 }
 
 
-@lru_cache(maxsize=64)
-def _draw(seed: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
+@bounds.seeded
+def draw(uniform) -> dict[str, np.ndarray]:
+    """Every entry at the largest sizes, from the seed."""
     D = H = bounds.draw_sizes(bounds.GRU_INPUT_SIZE, bounds.GRU_HIDDEN_SIZE)
     G = len(GATES)
-
-    def uniform(*shape, scale=1.0):
-        return np.round(rng.uniform(-scale, scale, size=shape), 1)
-
     return {"W_x": uniform(G, H, D), "W_h": uniform(G, H, H, scale=0.8),
             "b_x": uniform(G, H, scale=0.5), "b_h": uniform(G, H, scale=0.5),
             "x_1": uniform(D, scale=2.0), "h_0": uniform(H, scale=0.9),
             "x_2": uniform(D, scale=2.0)}
-
-
-def draw(seed: int) -> dict[str, np.ndarray]:
-    """Every entry at the largest sizes, from the seed (a size change takes a corner of it)."""
-    return {name: value.copy() for name, value in _draw(seed).items()}
 
 
 def _step(trace) -> list[dict]:

@@ -8,8 +8,6 @@ scores s_t = W_y h_t + b_y, softmax for the prediction ŷ_t.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from rnncore import linear_forward, rnn_step_trace, softmax
@@ -31,23 +29,14 @@ DEFAULTS = {
 }
 
 
-@lru_cache(maxsize=64)
-def _draw(seed: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
+@bounds.seeded
+def draw(uniform) -> dict[str, np.ndarray]:
+    """Every entry at the largest sizes, from the seed (a size change takes a corner of it)."""
     D = H = Q = bounds.draw_sizes(bounds.STEP_INPUT_SIZE, bounds.STEP_HIDDEN_SIZE,
                                   bounds.STEP_OUTPUT_SIZE)
-
-    def uniform(*shape, scale=1.0):
-        return np.round(rng.uniform(-scale, scale, size=shape), 1)
-
     return {"W_x": uniform(H, D, scale=0.5), "x_1": uniform(D, scale=2.0),
             "W_h": uniform(H, H, scale=0.8), "h_0": np.zeros(H), "b": uniform(H, scale=0.2),
             "W_y": uniform(Q, H), "b_y": np.zeros(Q), "x_2": uniform(D, scale=2.0)}
-
-
-def draw(seed: int) -> dict[str, np.ndarray]:
-    """Every entry at the largest sizes, from the seed (a size change takes a corner of it)."""
-    return {name: value.copy() for name, value in _draw(seed).items()}
 
 
 def _f(nonlinearity: str) -> str:

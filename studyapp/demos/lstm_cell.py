@@ -14,8 +14,6 @@ then x_t = 0 up to T: the first two steps are shown entry by entry, all T drawn 
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from rnncore import lstm_step_trace
@@ -47,23 +45,14 @@ DEFAULTS = {
 }
 
 
-@lru_cache(maxsize=64)
-def _draw(seed: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
+@bounds.seeded
+def draw(uniform) -> dict[str, np.ndarray]:
+    """Every entry at the largest sizes, from the seed (h_0 = 0, as the course starts)."""
     D = H = bounds.draw_sizes(bounds.LSTM_INPUT_SIZE, bounds.LSTM_HIDDEN_SIZE)
     G = len(GATES)
-
-    def uniform(*shape, scale=1.0):
-        return np.round(rng.uniform(-scale, scale, size=shape), 1)
-
     return {"W_x": uniform(G, H, D), "W_h": uniform(G, H, H, scale=0.8),
             "b": uniform(G, H, scale=0.5), "x_1": uniform(D, scale=2.0), "h_0": np.zeros(H),
             "c_0": uniform(H, scale=2.0), "x_2": uniform(D, scale=2.0)}
-
-
-def draw(seed: int) -> dict[str, np.ndarray]:
-    """Every entry at the largest sizes, from the seed (a size change takes a corner of it)."""
-    return {name: value.copy() for name, value in _draw(seed).items()}
 
 
 def _step(trace) -> list[dict]:

@@ -306,6 +306,16 @@ def figure_data(content, name):
     return {trace["name"]: trace for trace in json.loads(html.unescape(found.group(1)))["data"]}
 
 
+def check_plotted(content, figure_name, series, names):
+    """Each unit's line of each quantity in the figure equals the series computed here."""
+    plotted = figure_data(content, figure_name)
+    for key, name in names.items():
+        values = np.array(series[key])
+        for j in range(values.shape[1]):
+            trace = plotted[name if values.shape[1] == 1 else f"{name}, unit {j + 1}"]
+            np.testing.assert_allclose(trace["y"], values[:, j], rtol=1e-12)
+
+
 def sig(a):
     return 1 / (1 + np.exp(-a))
 
@@ -357,12 +367,8 @@ def test_lstm_every_intermediate_both_steps_and_the_sequence(client, params):
         h, c = step["h"], step["c"]
         for key in series:
             series[key].append(step[key])
-    plotted = figure_data(response.content, "lstm-sequence")
-    names = {"c": "cell state c", "h": "hidden state h", "f": "forget gate f", "i": "input gate i"}
-    for key, name in names.items():
-        for j in range(H):
-            trace = plotted[name if H == 1 else f"{name}, unit {j + 1}"]
-            np.testing.assert_allclose(trace["y"], np.array(series[key])[:, j], rtol=1e-12)
+    check_plotted(response.content, "lstm-sequence", series, {
+        "c": "cell state c", "h": "hidden state h", "f": "forget gate f", "i": "input gate i"})
 
 
 def test_lstm_forget_shift_keeps_or_wipes_the_cell(client):
@@ -423,12 +429,8 @@ def test_gru_every_intermediate_both_steps_and_the_sequence(client, params):
         h = step["h"]
         for key in series:
             series[key].append(step[key])
-    plotted = figure_data(response.content, "gru-sequence")
-    names = {"h": "hidden state h", "n": "candidate h̃", "r": "reset gate r", "z": "update gate z"}
-    for key, name in names.items():
-        for j in range(H):
-            trace = plotted[name if H == 1 else f"{name}, unit {j + 1}"]
-            np.testing.assert_allclose(trace["y"], np.array(series[key])[:, j], rtol=1e-12)
+    check_plotted(response.content, "gru-sequence", series, {
+        "h": "hidden state h", "n": "candidate h̃", "r": "reset gate r", "z": "update gate z"})
 
 
 def test_gru_reset_gate_decides_what_the_candidate_uses(client):

@@ -75,9 +75,13 @@ def parts() -> list[tuple[str, ExportFn]]:
 
 
 def restorers() -> list[tuple[str, Restorer]]:
-    """The parts a backup restores, each after the parts it names in `after`."""
-    pending = {name: restorer for name, (_, restorer) in sorted(_PARTS.items()) if restorer}
-    ordered: list[tuple[str, Restorer]] = []
+    """The parts a backup restores, in the order the apps registered them (INSTALLED_APPS)."""
+    return [(name, restorer) for name, (_, restorer) in _PARTS.items() if restorer is not None]
+
+
+def _in_order(chosen: list[tuple[str, Restorer]]) -> list[tuple[str, Restorer]]:
+    """Each part after the parts it names in `after`."""
+    pending, ordered = dict(chosen), []
     while pending:
         name = next(n for n, r in pending.items() if not set(r.after) & set(pending))
         ordered.append((name, pending.pop(name)))
@@ -88,7 +92,7 @@ def restore(*, learner: Learner, document: dict, only: set[str] | None = None) -
     """Restore every registered part of a backup's `document` (those in `only`, when given) into
     the learner's account, which must hold none of any part's data. Everything is checked before
     anything is stored, and stored in one transaction. {part name: what it restored}."""
-    chosen = [(name, restorer) for name, restorer in restorers() if only is None or name in only]
+    chosen = _in_order([(name, r) for name, r in restorers() if only is None or name in only])
     keys: Keys = {}
     plans = {}
     for name, restorer in chosen:

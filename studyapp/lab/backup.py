@@ -53,13 +53,15 @@ def _check_run(item, where: str) -> training.RestoredRun:
     if missing:
         raise RestoreError(f"{where}: “{missing[0]}” is missing")
     state = item["state"]
+    if isinstance(state, str) and len(state) > _MAX_STATE_CHARS:
+        raise RestoreError(f"{where}: its stored state is over the lab's {bounds.LAB_RUN_BYTES:,} "
+                           "bytes per run")
     try:
-        if not isinstance(state, str) or len(state) > _MAX_STATE_CHARS:
-            raise ValueError
-        blob = base64.b64decode(state, validate=True)
-    except (ValueError, binascii.Error):
-        raise RestoreError(f"{where}: its state is the run's stored bytes in base64, at most "
-                           f"{bounds.LAB_RUN_BYTES:,} bytes") from None
+        blob = base64.b64decode(state, validate=True) if isinstance(state, str) else None
+    except binascii.Error:
+        blob = None
+    if blob is None:
+        raise RestoreError(f"{where}: its state is the run's stored bytes in base64")
     try:
         trainer = training.restored_trainer(settings=item["settings"], state=blob)
     except ValueError as error:

@@ -129,7 +129,8 @@ def _check_entry(data, index: int, cards: dict[str, Flashcard], attempts: dict |
             flashcard=cards[slug], kind=kind, rating=rating, reviewed_at=time_of(data["reviewed_at"], where),
             duration_ms=duration, state_before=_check_state(data["state_before"], where),
             state_after=_check_state(data["state_after"], where), settings=settings,
-            reason=str(data["reason"])[:40], session=str(data["session"])[:16], undone=data["undone"],
+            reason=_short_text(data, "reason", 40, where), session=_short_text(data, "session", 16, where),
+            undone=data["undone"],
             undone_at=time_of(data["undone_at"], where), quiz_attempt=_attempt_key(data, where, attempts), **ints)
         entry.interval_before = scheduling.interval_days(entry.state_before)
     except KeyError as error:
@@ -137,6 +138,12 @@ def _check_entry(data, index: int, cards: dict[str, Flashcard], attempts: dict |
     if entry.reviewed_at is None:
         raise RestoreError(f"{where}: reviewed_at is missing")
     return slug, entry
+
+
+def _short_text(data: dict, name: str, max_length: int, where: str) -> str:
+    if not isinstance(data[name], str) or len(data[name]) > max_length:
+        raise RestoreError(f"{where}: {name} is a text of at most {max_length} characters")
+    return data[name]
 
 
 def _attempt_key(data: dict, where: str, attempts: dict | None):
@@ -176,7 +183,7 @@ class Restored:
     note: str = ""
 
     def __str__(self) -> str:
-        said = [self.parts["review"], *(text for name, text in sorted(self.parts.items()) if name != "review")]
+        said = [self.parts[name] for name, _ in registry.restorers() if name in self.parts]
         return f"Restored {registry.and_join(said)}.{' ' + self.note if self.note else ''}"
 
 

@@ -192,8 +192,8 @@ def test_json_backup_restores_exactly_into_an_empty_account(log_cards):
     bob = new_learner("bob")
     restored = restore_backup(learner=bob, data=backup)
     entries = Review.objects.filter(learner=ada).count()
-    assert str(restored) == (f"Restored 126 card states and {entries} log entries, 0 lab runs and "
-                             "0 quiz attempts (0 questions).")
+    assert str(restored) == (f"Restored 126 card states and {entries} log entries, 0 quiz attempts "
+                             "(0 questions) and 0 lab runs.")
     again = json.loads(export_json(bob))
     assert again["review"] == document["review"]
     for state in CardState.objects.filter(learner=bob):

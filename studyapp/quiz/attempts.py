@@ -13,6 +13,8 @@ An answer is graded (grading.py) and recorded once. The identical answer again r
 recorded one; a different answer to an answered question raises AnswerConflict; neither
 changes anything. Answers to one attempt are serialised by a row lock on the attempt, so the
 attempt is marked finished exactly when its last question is answered.
+
+A backup's attempts, checked by backup.py, are stored as they were by `restore_attempts`.
 """
 
 import random

@@ -14,6 +14,7 @@ the key the quiz part exported, and is stored with that attempt's new id. A vers
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -159,13 +160,26 @@ def _attempt_key(data: dict, where: str, attempts: dict | None):
     return key
 
 
+# What PostgreSQL would refuse to store (a 500 then): NaN and infinities (never in an export,
+# and not JSON), and a NUL character in a text (an odd number of backslashes before u0000).
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _not_a_number(constant: str):
+    raise RestoreError(f"This backup holds {constant}, which is not a number JSON allows: the file is damaged.")
+
+
 def read_backup(*, data: bytes) -> dict:
     """The backup's document (RestoreError when it is not one of this site's backups)."""
     check_size(len(data), MAX_BACKUP_BYTES)
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
+        document = json.loads(text, parse_constant=_not_a_number)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise RestoreError(f"This is not a JSON file ({error}).") from None
+    if _NUL.search(text):
+        raise RestoreError("This backup holds a NUL character (\\u0000), which no text of this site has: "
+                           "the file is damaged.")
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise RestoreError("This JSON file is not a backup of this site (its “format” is not "
                            f"“{FORMAT}”); a review log from another tool is imported as CSV.")

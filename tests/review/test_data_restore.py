@@ -262,7 +262,7 @@ def test_a_forged_lab_state_or_quiz_miss_is_a_400_on_the_page(ada_backup):
     assert everything(bob) == {"review": {"states": {}, "log": []}, "attempts": [], "runs": []}
 
 
-JUNK = [None, True, -1, 2**70, float("nan"), "x", "0001-01-01T00:00:00+05:00", [[]], {"a": []}]
+JUNK = [None, True, -1, 2**70, float("nan"), "x", "a\x00", "0001-01-01T00:00:00+05:00", [[]], {"a": []}]
 
 
 def paths(value, prefix=()):
@@ -298,6 +298,16 @@ def test_no_damage_to_any_field_is_ever_anything_but_a_restore_error(ada_backup)
         if not refused:
             unchecked.append(where)
     assert unchecked == [] and len(targets) > 60
+
+
+@pytest.mark.parametrize(("where", "value", "message"), [
+    (("quiz", 0, "notice"), "a\x00b", "This backup holds a NUL character"),
+    (("quiz", 0, "questions", 0, "params"), {"x": float("nan")}, "This backup holds NaN"),
+    (("review", "log", 0, "settings", "extra"), float("-inf"), "This backup holds -Infinity"),
+])
+def test_what_postgresql_would_refuse_to_store_is_refused_first(ada_backup, where, value, message):
+    with pytest.raises(RestoreError, match=f"^{message}"):
+        restore(new_learner("bob"), damage(ada_backup, where, value))
 
 
 def test_a_version_1_backup_restores_its_review_part(ada_backup):

@@ -92,7 +92,7 @@ def test_a_generated_question_is_checked_as_the_grader_reads_it(small_course, le
     record_answer(question=attempt.questions.get(position=1), response="0.5")
     document = backup_of(learner)
     other = Learner.objects.create(guest_session_key="restored")
-    for damage in ({"answer": "many"}, {"tolerance": float("inf")}, {"options": 3}):
+    for damage in ({"answer": "many"}, {"tolerance": -0.5}, {"options": 3}):
         broken = json.loads(json.dumps(document))
         broken["quiz"][0]["questions"][0]["params"].update(damage)
         with pytest.raises(RestoreError, match="^quiz attempt 1, question 1: its params are not a generated question"):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, JSONField
 
 from studyapp.accounts.models import Learner
 from studyapp.course.models import Flashcard
@@ -265,7 +265,7 @@ def apply_log(*, learner: Learner, parsed: ParsedLog, digest: str) -> Applied:
     with transaction.atomic():
         Learner.objects.select_for_update().get(pk=learner.pk)  # one import at a time per learner
         settings = scheduling._ensure_settings(learner, "")
-        settings_now = scheduling.SchedulerSettings.of(settings)
+        settings_now = scheduling.SchedulerSettings.of(settings).to_dict()  # one dict, shared by the entries
         plan = plan_log(learner=learner, parsed=parsed)  # again, under the transaction
         if not plan.new:
             return Applied(0, 0, 0, plan.already, len(plan.unknown))
@@ -330,9 +330,15 @@ def insert_reviews(entries: list[Review]) -> None:
         entry.card_state_id = entry.card_state.pk  # set after the states were created
     settings_field = Review._meta.get_field("settings")
     prepared: dict[int, object] = {}  # the entries of one import share one settings dict
+    # Times and JSON need the backend's preparation; every other field of a log entry holds an
+    # int, str, float, bool or None, which its preparation returns unchanged (and no field has
+    # auto_now), so those are passed as they are: half the cost of preparing 10,000 rows.
+    needs_prep = [isinstance(f, (DateTimeField, JSONField)) for f in fields]
 
-    def prep(f, entry):
-        value = f.pre_save(entry, True)
+    def prep(f, entry, needed):
+        value = getattr(entry, f.attname)
+        if not needed:
+            return value
         if f is settings_field:
             key = id(value)
             if key not in prepared:
@@ -340,7 +346,8 @@ def insert_reviews(entries: list[Review]) -> None:
             return prepared[key][1]
         return f.get_db_prep_save(value, connection)
 
-    rows = [tuple(prep(f, entry) for f in fields) for entry in entries]
+    columns_prep = list(zip(fields, needs_prep, strict=True))
+    rows = [tuple(prep(f, entry, needed) for f, needed in columns_prep) for entry in entries]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 2000):
             cursor.executemany(sql, rows[start:start + 2000])
@@ -362,10 +369,10 @@ def update_states(states: list[CardState]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _entry(learner: Learner, state_row: CardState, row: Row, settings: scheduling.SchedulerSettings) -> Review:
+def _entry(learner: Learner, state_row: CardState, row: Row, settings: dict) -> Review:
     return Review(learner=learner, card_state=state_row, flashcard_id=state_row.flashcard_id, kind=Review.RATING,
                   rating=row.rating, reviewed_at=row.when, duration_ms=row.duration_ms,
-                  settings=settings.to_dict(), session="import")
+                  settings=settings, session="import")
 
 
 def _replay_into(entry: Review, state: dict, version: int, slug: str) -> tuple[dict, int]:

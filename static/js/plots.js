@@ -28,14 +28,24 @@
     return path.split(".").reduce(function (o, key) { return o == null ? undefined : o[key]; }, object);
   }
 
-  // Words onto lines of at most `size` characters, joined by plotly's <br>.
-  function wrap(text, size) {
+  // Words onto lines of at most about `size` characters, joined by plotly's <br>; the lines as
+  // even as they go (no last word alone on a line).
+  function greedy(words, size) {
     var lines = [], line = "";
-    String(text).split(" ").forEach(function (word) {
+    words.forEach(function (word) {
       if (line && (line + " " + word).length > size) { lines.push(line); line = word; }
       else line = line ? line + " " + word : word;
     });
     if (line) lines.push(line);
+    return lines;
+  }
+  function wrap(text, size) {
+    text = String(text);
+    var words = text.split(" "), lines = greedy(words, size);
+    for (var target = Math.ceil(text.length / lines.length); lines.length > 1 && target < size; target++) {
+      var even = greedy(words, target);
+      if (even.length === lines.length) { lines = even; break; }
+    }
     return lines.join("<br>");
   }
 
@@ -50,12 +60,17 @@
       updates["legend.y"] = 1.02; updates["legend.yanchor"] = "bottom";
       updates["legend.x"] = 0; updates["legend.xanchor"] = "left";
     }
-    // A title wider than the box: onto lines, with room made for them.
+    // A title wider than the box: onto lines, with room made for them. With the legend above
+    // the plot too, the title goes to the very top and settle() makes room for both.
     var title = get(layout, "title.text");
     var perLine = Math.floor((width - 24) / ((get(layout, "title.font.size") || font * 1.4) * 0.55));
     if (title && title.length > perLine) {
       updates["title.text"] = wrap(title, perLine);
       updates["title.automargin"] = true; updates["title.yref"] = "paper";
+    }
+    if (title && updates["legend.y"] !== undefined) {
+      updates["title.automargin"] = false; updates["title.yref"] = "container";
+      updates["title.y"] = 1; updates["title.yanchor"] = "top"; updates["title.pad.t"] = 6;
     }
     data.forEach(function (trace) {
       // Horizontal bars' long category names (the topics) would take most of the width: in a
@@ -104,11 +119,25 @@
     o[keys[keys.length - 1]] = value;
   }
 
-  // After a layout change: a figure wider than its box scrolls inside it, its latest end shown.
-  function fitScroll(area) {
-    var scrolls = !!(area._siteNarrow && area._siteNarrow.width);
+  // After a layout change: a figure wider than its box scrolls inside it, its latest end shown;
+  // a title and a legend both above the plot get room for both, measured as drawn.
+  function settle(area) {
+    var narrow = area._siteNarrow;
+    var scrolls = !!(narrow && narrow.width);
     area.classList.toggle("is-scrolling", scrolls);
     if (scrolls) area.scrollLeft = area.scrollWidth;
+    if (!narrow || narrow["title.yref"] !== "container") return;
+    var title = area.querySelector(".g-gtitle"), legend = area.querySelector(".legend");
+    if (!title || !legend || !area._fullLayout) return;
+    var top = area.getBoundingClientRect().top, box = title.getBoundingClientRect();
+    // plotly.js sets a title of several lines too high by its extra lines: down by as much.
+    var shift = Math.max(0, Math.ceil(top + 4 - box.top));
+    var needed = Math.ceil(box.bottom + shift - top + legend.getBoundingClientRect().height + 10);
+    if (shift || Math.abs(needed - area._fullLayout.margin.t) > 2) {
+      narrow["margin.t"] = needed;
+      narrow["title.pad.t"] = (narrow["title.pad.t"] || 0) + shift;
+      Plotly.relayout(area, { "margin.t": needed, "title.pad.t": narrow["title.pad.t"] });
+    }
   }
 
   function draw(area) {
@@ -124,7 +153,7 @@
     if (area._siteNarrow) {
       Object.keys(area._siteNarrow).forEach(function (path) { setPath(layout, path, area._siteNarrow[path]); });
     }
-    Plotly.react(area, figure.data, layout, CONFIG).then(function () { fitScroll(area); });
+    Plotly.react(area, figure.data, layout, CONFIG).then(function () { settle(area); });
   }
 
   // A box that crossed NARROW since it was drawn: its layout changed over, data kept.
@@ -142,7 +171,7 @@
       updates = wideLayout(figure.layout, area._siteNarrow);
       area._siteNarrow = null;
     }
-    if (Object.keys(updates).length) Plotly.relayout(area, updates).then(function () { fitScroll(area); });
+    if (Object.keys(updates).length) Plotly.relayout(area, updates).then(function () { settle(area); });
   }
 
   function drawAll(root) {

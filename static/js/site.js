@@ -55,8 +55,33 @@
       if (watched) watched.observe(wrapper); else markScroller(wrapper);
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { watchTables(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { watchTables(event.detail.elt); });
+
+  // An inline formula cannot wrap: one wider than its line (a phone) is marked to scroll on its
+  // own (site.css, math.is-wide) rather than push the page sideways; unmarked once it fits.
+  function blockOf(element) {
+    for (var up = element.parentElement; up; up = up.parentElement) {
+      if (getComputedStyle(up).display.indexOf("inline") !== 0) return up;
+    }
+    return document.body;
+  }
+  function markFormulas(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll('math:not([display="block"])').forEach(function (math) {
+      var block = blockOf(math), style = getComputedStyle(block);
+      var room = block.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      var wide = math.classList.contains("is-wide") ? math.scrollWidth : math.getBoundingClientRect().width;
+      math.classList.toggle("is-wide", wide > room + 1);
+    });
+  }
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { markFormulas(document); }, 150);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { watchTables(document); markFormulas(document); });
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { markFormulas(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { watchTables(event.detail.elt); markFormulas(event.detail.elt); });
 
   // The account menu (a <details>, usable without this) closes on Escape or a click elsewhere.
   document.addEventListener("click", function (event) {

@@ -100,7 +100,8 @@ def test_no_page_scrolls_sideways_on_a_phone(page, live_server, course, console_
     expect(page.locator('#review-area [data-count="new"] strong')).to_have_text("19")
     cards = give_history(Learner.objects.get())
 
-    paths = ["/", "/topics/gru/", "/review/", "/review/stats/", "/review/stats/topics/gru/",
+    # (sequences, deep-rnns and applications hold inline formulas wider than a phone's line)
+    paths = ["/", "/topics/gru/", "/topics/sequences/", "/topics/deep-rnns/", "/topics/applications/", "/review/", "/review/stats/", "/review/stats/topics/gru/",
              f"/review/cards/{cards[0].slug}/", "/review/settings/", "/review/data/", "/quiz/", "/quiz/history/",
              "/demos/", "/demos/hidden-state/", "/demos/forward-propagation/", "/demos/activation-functions/",
              "/demos/losses/", "/demos/vanishing-gradients/", "/lab/", "/accounts/login/", "/accounts/signup/"]
@@ -212,3 +213,24 @@ def test_the_account_menu_opens_and_closes(page, live_server, course, django_use
     page.goto(live_server.url + "/review/")
     assert page.locator("[data-guest-notice], .review-guest").count() == 0
     assert console_errors == []
+
+
+def test_on_a_touch_screen_a_swipe_over_a_plot_scrolls_the_page(browser, live_server, course):
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/demos/losses/")
+    areas = page.locator(".plot-area")
+    expect(areas.first.locator(".main-svg").first).to_be_attached()
+    # plotly.js would take a touch on a plot for a zoom and keep the page from scrolling.
+    assert set(page.evaluate("[...document.querySelectorAll('.plot-area')].map((a) => a.layout.dragmode)")) == {False}
+    touch = page.evaluate("""() => { const el = document.querySelector('.plot-area .nsewdrag');
+        const t = new Touch({identifier: 1, target: el, clientX: 100, clientY: 100});
+        const start = new TouchEvent('touchstart', {cancelable: true, bubbles: true, touches: [t], changedTouches: [t]});
+        el.dispatchEvent(start);
+        el.dispatchEvent(new TouchEvent('touchend', {cancelable: true, bubbles: true, touches: [], changedTouches: [t]}));
+        return start.defaultPrevented; }""")
+    assert touch is False
+    # No keyboard hints on the buttons of a touch screen.
+    page.goto(live_server.url + "/review/")
+    assert page.evaluate("[...document.querySelectorAll('button kbd, .button kbd')].every((k) => getComputedStyle(k).display === 'none')")
+    context.close()

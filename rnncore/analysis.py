@@ -107,12 +107,12 @@ def _real_array(name: str, value, shape_text: str) -> np.ndarray:
 
 def _check_x(layer, x) -> np.ndarray:
     """x (T, N, input_size): a finite real-valued array, within limits.MAX_UNROLL_CELLS."""
-    I = layer.input_size
+    D = layer.input_size
     array = _real_array("x", x, "(T, N, input_size)")
-    if array.ndim != 3 or array.shape[2] != I or array.shape[0] < 1 or array.shape[1] < 1:
-        raise ValueError(f"x must have shape (T, N, {I}) with T, N >= 1, got {array.shape}")
-    T, B, _ = array.shape
-    cells = T * B * layer.hidden_size * layer.num_layers * layer.num_directions
+    if array.ndim != 3 or array.shape[2] != D or array.shape[0] < 1 or array.shape[1] < 1:
+        raise ValueError(f"x must have shape (T, N, {D}) with T, N >= 1, got {array.shape}")
+    T, N, _ = array.shape
+    cells = T * N * layer.hidden_size * layer.num_layers * layer.num_directions
     if cells > limits.MAX_UNROLL_CELLS:
         raise ValueError(f"x is too large to unroll: T * N * hidden_size * num_layers * "
                          f"directions must be at most {limits.MAX_UNROLL_CELLS}, got {cells}")
@@ -121,10 +121,10 @@ def _check_x(layer, x) -> np.ndarray:
 
 def _run_direction(layer, kind: str, cell: dict, x: np.ndarray, reverse: bool) -> dict:
     """One direction of one layer over x (T, N, D) from a zero state, step by step."""
-    T, B, _ = x.shape
+    T, N, _ = x.shape
     H = cell["weight_hh"].shape[1]
     spec = CELL_KINDS[kind]
-    h, c = np.zeros((B, H)), np.zeros((B, H))
+    h, c = np.zeros((N, H)), np.zeros((N, H))
     hs, cs, caches = [None] * T, [None] * T, [None] * T
     gates = {name: [None] * T for name in spec.gates}
     for t in (reversed(range(T)) if reverse else range(T)):
@@ -195,14 +195,14 @@ def layer_gradient_norms(layer, x: np.ndarray, d_outputs: np.ndarray | None = No
     its inputs is dL/d outputs of the layer below, and so on down to layer 0."""
     _cell_kind(layer)
     x = _check_x(layer, x)
-    T, B, _ = x.shape
-    H, D = layer.hidden_size, layer.num_directions
+    T, N, _ = x.shape
+    H, dirs = layer.hidden_size, layer.num_directions
     if d_outputs is None:
-        d_outputs = np.zeros((T, B, H * D))
+        d_outputs = np.zeros((T, N, H * dirs))
         d_outputs[-1, :, :H] = 1.0 / np.sqrt(H)
-    d_outputs = _real_array("d_outputs", d_outputs, f"({T}, {B}, {H * D})")
-    if d_outputs.shape != (T, B, H * D):
-        raise ValueError(f"d_outputs must be a real-valued array of shape ({T}, {B}, {H * D}), "
+    d_outputs = _real_array("d_outputs", d_outputs, f"({T}, {N}, {H * dirs})")
+    if d_outputs.shape != (T, N, H * dirs):
+        raise ValueError(f"d_outputs must be a real-valued array of shape ({T}, {N}, {H * dirs}), "
                          f"got {d_outputs.shape}")
     runs = _unroll_layers(layer, x, layer.num_layers - 1)
     norms = np.empty((layer.num_layers, T))
@@ -282,20 +282,20 @@ def gate_statistics(layer, x: np.ndarray, threshold: float = 0.05,
 def hidden_trajectory(layer, x: np.ndarray, components: int = 2, layer_index: int = 0) -> dict:
     """Hidden states h_1..h_T and their projection on the top principal components.
 
-    The components are those of all T * B states (centred); the projection (T, N, k) draws each
+    The components are those of all T * N states (centred); the projection (T, N, k) draws each
     sequence as a path. Returns {'h': (T, N, H), 'projection': (T, N, k),
     'explained_variance_ratio': (k,)} and, for an LSTM, 'c': (T, N, H)."""
     components = limits.check_int("components", components, 1, limits.MAX_COMPONENTS)
     run = unroll(layer, x, layer_index)
     h = run["h"]
-    T, B, H = h.shape
-    flat = h.reshape(T * B, H)
+    T, N, H = h.shape
+    flat = h.reshape(T * N, H)
     centred = flat - flat.mean(axis=0)
     _, singular, v_t = np.linalg.svd(centred, full_matrices=False)
     k = min(components, v_t.shape[0])
     variance = singular ** 2
     total = variance.sum()
-    out = {"h": h, "projection": (centred @ v_t[:k].T).reshape(T, B, k),
+    out = {"h": h, "projection": (centred @ v_t[:k].T).reshape(T, N, k),
            "explained_variance_ratio": variance[:k] / total if total > 0 else np.zeros(k)}
     if "c" in run:
         out["c"] = run["c"]
@@ -318,9 +318,9 @@ def analyse_run(run, n_examples: int = 8) -> dict:
     model, batch = run.model, run.eval_data
     n = min(n_examples, batch.inputs.shape[1])
     if model.many_to_one:
-        targets = batch.targets[:n]                                   # (B, ..)
+        targets = batch.targets[:n]                                   # (N, ..)
     else:
-        targets = batch.targets[:, :n]                                # (T, B, ..)
+        targets = batch.targets[:, :n]                                # (T, N, ..)
     sub = type(batch)(batch.inputs[:, :n], targets)
     scores = model.forward(sub.inputs)
     _, d_scores = run.task.loss(scores, sub)

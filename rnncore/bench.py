@@ -238,7 +238,7 @@ def main(argv=None):
         header += f" {'torch ms':>22} {'ratio':>6}  target"
     print(header)
     for size, (batch, steps, inputs, hidden) in SIZES.items():
-        label = f"{size} B={batch} T={steps} I={inputs} H={hidden}"
+        label = f"{size} N={batch} T={steps} D={inputs} H={hidden}"
         for cell in CELLS:
             ours, low, high = summarise(samples[("numpy", size, cell)])
             line = f"{label:<30} {cell:<5} {ours:>7.3f} [{low:.3f}-{high:.3f}]".ljust(59)

@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from . import GRU, LSTM, RNN, Linear, rnn_step_trace
+from . import GRU, LSTM, RNN, Linear, gru_step_trace, lstm_step_trace, rnn_step_trace
 from .activations import (relu, relu_derivative, sigmoid, sigmoid_derivative, softmax, tanh,
                           tanh_derivative)
 from .analysis import hidden_gradient_norms
@@ -65,6 +65,30 @@ def demo_calls() -> dict[str, callable]:
             h = trace["h"]
             softmax(head.forward(h[None]))
     calls["hidden_state"] = hidden_state
+
+    def gated_weights(group: str, gates: int):
+        top = _top(group)
+        D, H, T = (top[k] for k in ("input_size", "hidden_size", "steps"))
+        return (rng.uniform(-1, 1, (gates * H, D)), rng.uniform(-1, 1, (gates * H, H)),
+                rng.uniform(-1, 1, gates * H), rng.uniform(-1, 1, (T, D)), H)
+
+    lstm = gated_weights("lstm_step", 4)
+    gru = gated_weights("gru_step", 3)
+
+    def lstm_step():
+        W_x, W_h, bias, xs, H = lstm
+        h, c = np.zeros(H), np.zeros(H)
+        for t, x in enumerate(xs, start=1):
+            trace = lstm_step_trace(W_x, x, W_h, h, c, bias, step=t)
+            h, c = trace["h"], trace["c"]
+    calls["lstm_step"] = lstm_step
+
+    def gru_step():
+        W_x, W_h, bias, xs, H = gru
+        h = np.zeros(H)
+        for t, x in enumerate(xs, start=1):
+            h = gru_step_trace(W_x, x, W_h, h, bias, bias, step=t)["h"]
+    calls["gru_step"] = gru_step
 
     f = _top("forward")
     x_forward = rng.standard_normal((f["seq_len"], 1, f["input_size"]))

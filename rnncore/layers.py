@@ -66,11 +66,11 @@ class RecurrentLayer:
 
     def parameter_shapes(self) -> dict[str, tuple]:
         """Name -> shape of every parameter, in PyTorch's order."""
-        G, H, D = self.gate_count, self.hidden_size, self.num_directions
+        G, H, dirs = self.gate_count, self.hidden_size, self.num_directions
         shapes = {}
         for layer in range(self.num_layers):
-            layer_input = self.input_size if layer == 0 else D * H
-            for direction in range(D):
+            layer_input = self.input_size if layer == 0 else dirs * H
+            for direction in range(dirs):
                 suffix = _suffix(layer, direction)
                 shapes["weight_ih" + suffix] = (G * H, layer_input)
                 shapes["weight_hh" + suffix] = (G * H, H)
@@ -103,18 +103,18 @@ class RecurrentLayer:
         (L*dirs, N, H) for RNN and GRU, the pair (h_n, c_n) for LSTM.
         """
         x = limits.check_sequence("x", x, self.input_size, self.dtype)
-        T, B, _ = x.shape
-        L, D, H = self.num_layers, self.num_directions, self.hidden_size
-        initial = self._check_state("state", state, B, allow_none=True)
+        T, N, _ = x.shape
+        L, dirs, H = self.num_layers, self.num_directions, self.hidden_size
+        initial = self._check_state("state", state, N, allow_none=True)
         if initial is None:
-            initial = tuple(np.zeros((L * D, B, H), self.dtype) for _ in self.state_names)
-        final = tuple(np.empty((L * D, B, H), self.dtype) for _ in self.state_names)
+            initial = tuple(np.zeros((L * dirs, N, H), self.dtype) for _ in self.state_names)
+        final = tuple(np.empty((L * dirs, N, H), self.dtype) for _ in self.state_names)
         caches = []
         layer_input = x
         for layer in range(L):
-            outputs = np.empty((T, B, D * H), self.dtype)
-            for direction in range(D):
-                k = layer * D + direction
+            outputs = np.empty((T, N, dirs * H), self.dtype)
+            for direction in range(dirs):
+                k = layer * dirs + direction
                 if direction == 0:
                     sequence, out = layer_input, outputs[:, :, :H]
                 else:   # run on the time-reversed sequence, write outputs back in time order
@@ -127,7 +127,7 @@ class RecurrentLayer:
                     buffer[k] = value
                 caches.append(cache)
             layer_input = outputs
-        self._cache = (T, B, caches)
+        self._cache = (T, N, caches)
         return outputs, self._public_state(final)
 
     def backward(self, d_outputs=None, d_final_state=None):
@@ -140,18 +140,18 @@ class RecurrentLayer:
         """
         if self._cache is None:
             raise ValueError("backward() needs a forward() first")
-        T, B, caches = self._cache
-        L, D, H = self.num_layers, self.num_directions, self.hidden_size
+        T, N, caches = self._cache
+        L, dirs, H = self.num_layers, self.num_directions, self.hidden_size
         if d_outputs is not None:
-            limits.check_array("d_outputs", d_outputs, (T, B, D * H), self.dtype)
-        d_final = self._check_state("d_final_state", d_final_state, B, allow_none=True)
-        d_initial = tuple(np.empty((L * D, B, H), self.dtype) for _ in self.state_names)
+            limits.check_array("d_outputs", d_outputs, (T, N, dirs * H), self.dtype)
+        d_final = self._check_state("d_final_state", d_final_state, N, allow_none=True)
+        d_initial = tuple(np.empty((L * dirs, N, H), self.dtype) for _ in self.state_names)
         grads = {}
         d_above = d_outputs
         for layer in reversed(range(L)):
             d_below = None
-            for direction in range(D):
-                k = layer * D + direction
+            for direction in range(dirs):
+                k = layer * dirs + direction
                 if d_above is None:
                     d_out = None
                 elif direction == 0:

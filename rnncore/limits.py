@@ -155,7 +155,7 @@ def check_array(name: str, value, shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 
 def check_sequence(name: str, x, input_size: int, dtype: np.dtype) -> np.ndarray:
-    """Check a (T, B, input_size) batch of sequences: T <= MAX_SEQ_LEN, B <= MAX_BATCH."""
+    """Check a (T, N, input_size) batch of sequences: T <= MAX_SEQ_LEN, N <= MAX_BATCH."""
     if not isinstance(x, np.ndarray):
         raise ValueError(f"{name} must be a numpy array, got {type(x).__name__}")
     if x.ndim != 3:
@@ -189,14 +189,14 @@ def check_cell_arguments(x, states, weight_ih, weight_hh, bias_ih, bias_hh, gate
         raise ValueError(f"x must be an array of shape {wanted}, got {describe(x)}")
     if x_ndim == 3:
         check_int("x seq_len (dimension 0)", x.shape[0], 1, MAX_SEQ_LEN)
-    B = check_int("x batch (dimension -2)", x.shape[-2], 1, MAX_BATCH)
-    I = check_int("x input size (dimension -1)", x.shape[-1], 1, MAX_INPUT_SIZE)
+    N = check_int("x batch (dimension -2)", x.shape[-2], 1, MAX_BATCH)
+    D = check_int("x input size (dimension -1)", x.shape[-1], 1, MAX_INPUT_SIZE)
     check_array("x", x, x.shape, dtype)
-    check_array("weight_ih", weight_ih, (gate_count * H, I), dtype)
+    check_array("weight_ih", weight_ih, (gate_count * H, D), dtype)
     check_array("bias_ih", bias_ih, (gate_count * H,), dtype)
     check_array("bias_hh", bias_hh, (gate_count * H,), dtype)
     for name, state in states.items():
-        check_array(name, state, (B, H), dtype)
+        check_array(name, state, (N, H), dtype)
     return dtype
 
 

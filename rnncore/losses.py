@@ -236,28 +236,28 @@ def sequence_cross_entropy(logits: np.ndarray, targets: np.ndarray, lengths=None
     (T in the formula is that sequence's length). Returns (loss, d_logits (T, N, Q)).
     """
     logits = limits.check_floating_array("logits", logits, min_ndim=3, max_ndim=3)
-    T, B, C = logits.shape
+    T, N, Q = logits.shape
     targets = limits.check_integer_array("targets", targets)
-    if targets.shape != (T, B):
-        raise ValueError(f"targets must have shape ({T}, {B}), got {targets.shape}")
+    if targets.shape != (T, N):
+        raise ValueError(f"targets must have shape ({T}, {N}), got {targets.shape}")
     if lengths is None:
-        lengths = np.full(B, T)
+        lengths = np.full(N, T)
     else:
         lengths = limits.check_integer_array("lengths", lengths)
-        if lengths.shape != (B,):
-            raise ValueError(f"lengths must have shape ({B},), got {lengths.shape}")
+        if lengths.shape != (N,):
+            raise ValueError(f"lengths must have shape ({N},), got {lengths.shape}")
         if np.any((lengths < 1) | (lengths > T)):
             raise ValueError(f"lengths must be in [1, {T}], got {lengths.tolist()}")
-    in_sequence = np.arange(T)[:, None] < lengths[None, :]          # (T, B)
-    if np.any(in_sequence & ((targets < 0) | (targets >= C))):
-        raise ValueError(f"targets must be classes in [0, {C - 1}] at the valid steps")
+    in_sequence = np.arange(T)[:, None] < lengths[None, :]          # (T, N)
+    if np.any(in_sequence & ((targets < 0) | (targets >= Q))):
+        raise ValueError(f"targets must be classes in [0, {Q - 1}] at the valid steps")
     safe_targets = np.where(in_sequence, targets, 0)
-    per_step, d_per_step = cross_entropy(logits.reshape(T * B, C), safe_targets.reshape(T * B),
+    per_step, d_per_step = cross_entropy(logits.reshape(T * N, Q), safe_targets.reshape(T * N),
                                          reduction="none")
-    # weight of step t of sequence b: 1/(T_b * B) if t < T_b else 0
-    step_weight = in_sequence / (lengths[None, :] * B)
-    loss = float((per_step.reshape(T, B) * step_weight).sum())
-    d_logits = d_per_step.reshape(T, B, C) * step_weight[..., None].astype(logits.dtype)
+    # weight of step t of sequence n: 1/(T_n * N) if t < T_n else 0
+    step_weight = in_sequence / (lengths[None, :] * N)
+    loss = float((per_step.reshape(T, N) * step_weight).sum())
+    d_logits = d_per_step.reshape(T, N, Q) * step_weight[..., None].astype(logits.dtype)
     return loss, d_logits
 
 

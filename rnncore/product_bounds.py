@@ -74,13 +74,28 @@ class Bound:
 # ---- demos: one group per engine call a demo page makes ----------------------------------------
 
 DEMOS: dict[str, dict[str, Bound]] = {
-    # rnn_step_trace (and lstm_/gru_step_trace), then the output layer s_t = W_y h_t + b_y and
+    # rnn_step_trace, then the output layer s_t = W_y h_t + b_y and
     # softmax, for a few steps: every entry of every matrix is a field, so sizes stay small.
     "hidden_state": {
         "input_size": Bound(1, 4, 2, "D, entries of x_t"),
         "hidden_size": Bound(1, 4, 2, "H, entries of h_t"),
         "output_size": Bound(1, 4, 2, "Q, entries of the scores s_t"),
         "steps": Bound(1, 5, 2, "steps shown, t = 1..T"),
+        "entry": Bound(-10.0, 10.0, 0.0, "any one entry of a weight, bias or input"),
+    },
+    # lstm_step_trace for the steps of a short sequence (two shown entry by entry, the rest
+    # drawn over time): W_x (4H, D) and W_h (4H, H) are typed entry by entry, so sizes stay small
+    "lstm_step": {
+        "input_size": Bound(1, 4, 1, "D, entries of x_t"),
+        "hidden_size": Bound(1, 4, 1, "H, entries of h_t and c_t"),
+        "steps": Bound(2, 16, 8, "steps of the sequence drawn, t = 1..T"),
+        "entry": Bound(-10.0, 10.0, 0.0, "any one entry of a weight, bias or input"),
+    },
+    # gru_step_trace likewise: W_x (3H, D), W_h (3H, H), the biases b_x and b_h (3H)
+    "gru_step": {
+        "input_size": Bound(1, 4, 1, "D, entries of x_t"),
+        "hidden_size": Bound(1, 4, 1, "H, entries of h_t"),
+        "steps": Bound(2, 16, 8, "steps of the sequence drawn, t = 1..T"),
         "entry": Bound(-10.0, 10.0, 0.0, "any one entry of a weight, bias or input"),
     },
     # a float64 RNN layer's forward over one short sequence (the heatmap of h_t over time)

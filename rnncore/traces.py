@@ -34,7 +34,7 @@ from .activations import _softmax
 class TraceEntry:
     key: str            # stable identifier, e.g. "Wx_x"
     symbol: str         # LaTeX in the course's notation, e.g. "W_x x_{1}"
-    note: str           # what this quantity is, in a few words
+    note: str           # what this quantity is, in a few words (Markdown, symbols in $...$)
     value: np.ndarray   # float64 vector
 
 
@@ -99,8 +99,8 @@ def rnn_step_trace(W_x, x, W_h, h_prev, b, nonlinearity="tanh", step=1) -> Trace
     step = limits.check_int("step", step, 1, limits.MAX_SEQ_LEN)
     x = _vector("x", x, limits.MAX_INPUT_SIZE)
     h_prev = _vector("h_prev", h_prev, limits.MAX_HIDDEN_SIZE)
-    H, I = h_prev.size, x.size
-    W_x = _matrix("W_x", W_x, (H, I))
+    H, D = h_prev.size, x.size
+    W_x = _matrix("W_x", W_x, (H, D))
     W_h = _matrix("W_h", W_h, (H, H))
     b = _vector("b", b, limits.MAX_HIDDEN_SIZE, size=H)
     t, s = _steps(step)
@@ -121,9 +121,9 @@ def lstm_step_trace(W_x, x, W_h, h_prev, c_prev, b, step=1) -> Trace:
     step = limits.check_int("step", step, 1, limits.MAX_SEQ_LEN)
     x = _vector("x", x, limits.MAX_INPUT_SIZE)
     h_prev = _vector("h_prev", h_prev, limits.MAX_HIDDEN_SIZE)
-    H, I = h_prev.size, x.size
+    H, D = h_prev.size, x.size
     c_prev = _vector("c_prev", c_prev, limits.MAX_HIDDEN_SIZE, size=H)
-    W_x = _matrix("W_x", W_x, (4 * H, I))
+    W_x = _matrix("W_x", W_x, (4 * H, D))
     W_h = _matrix("W_h", W_h, (4 * H, H))
     b = _vector("b", b, 4 * limits.MAX_HIDDEN_SIZE, size=4 * H)
     t, s = _steps(step)
@@ -167,8 +167,8 @@ def gru_step_trace(W_x, x, W_h, h_prev, b_x, b_h=None, reset_after=True, step=1)
     step = limits.check_int("step", step, 1, limits.MAX_SEQ_LEN)
     x = _vector("x", x, limits.MAX_INPUT_SIZE)
     h_prev = _vector("h_prev", h_prev, limits.MAX_HIDDEN_SIZE)
-    H, I = h_prev.size, x.size
-    W_x = _matrix("W_x", W_x, (3 * H, I))
+    H, D = h_prev.size, x.size
+    W_x = _matrix("W_x", W_x, (3 * H, D))
     W_h = _matrix("W_h", W_h, (3 * H, H))
     b_x = _vector("b_x", b_x, 3 * limits.MAX_HIDDEN_SIZE, size=3 * H)
     b_h = np.zeros(3 * H) if b_h is None else _vector("b_h", b_h, 3 * limits.MAX_HIDDEN_SIZE,
@@ -182,9 +182,9 @@ def gru_step_trace(W_x, x, W_h, h_prev, b_x, b_h=None, reset_after=True, step=1)
     ah_rz = trace.add("Wh_h_bh_rz", rf"[W_{{hr}}; W_{{hz}}] h_{s} + [b_{{hr}}; b_{{hz}}]",
                       "recurrent terms of r and z", W_h[:2 * H] @ h_prev + b_h[:2 * H])
     r = trace.add("r", rf"r_{t} = \sigma(W_{{xr}} x_{t} + W_{{hr}} h_{s} + b_r)",
-                  "reset gate (b_r = b_{xr} + b_{hr})", sigmoid(ax[:H] + ah_rz[:H]))
+                  "reset gate ($b_r = b_{xr} + b_{hr}$)", sigmoid(ax[:H] + ah_rz[:H]))
     z = trace.add("z", rf"z_{t} = \sigma(W_{{xz}} x_{t} + W_{{hz}} h_{s} + b_z)",
-                  "update gate (b_z = b_{xz} + b_{hz})", sigmoid(ax[H:2 * H] + ah_rz[H:]))
+                  "update gate ($b_z = b_{xz} + b_{hz}$)", sigmoid(ax[H:2 * H] + ah_rz[H:]))
     if reset_after:
         hn = trace.add("Whn_h_bhn", rf"W_{{hn}} h_{s} + b_{{hn}}", "recurrent term of n",
                        W_hn @ h_prev + b_hn)

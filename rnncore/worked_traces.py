@@ -121,13 +121,13 @@ def softmax_cross_entropy_trace(s, y, step=1) -> Trace:
                       "the predicted probabilities", softmax(s))
     trace.add("y_hat_y", rf"\hat{{y}}_{{{step},{y + 1}}} = e^{{s_{{{step},{y + 1}}}}} / "
               rf"\sum_j e^{{s_{{{step},j}}}}",
-              f"the probability of the target class y_{step} = {y + 1}",
+              f"the probability of the target class $y_{step} = {y + 1}$",
               exp_s[y] / total)
     loss, grad = cross_entropy(s[None, :], np.array([y]), reduction="sum")
     trace.add("loss", rf"\mathcal{{L}}_{t} = -\log \hat{{y}}_{{{step},{y + 1}}}",
               "the cross-entropy (natural log)", loss)
     trace.add("grad", rf"\partial \mathcal{{L}}_{t} / \partial s_{t} = \hat{{y}}_{t} - y_{t}",
-              "its gradient with respect to the scores (y_t one-hot)", grad[0])
+              "its gradient with respect to the scores ($y_t$ one-hot)", grad[0])
     assert np.allclose(grad[0], y_hat - np.eye(Q)[y])
     return trace
 
@@ -142,7 +142,7 @@ def mse_trace(y_hat, y, reduction="mean") -> Trace:
     y = _vector("y", y, size=y_hat.size, max_size=MAX_WORKED_STEPS)
     T = y_hat.size
     trace = Trace("mse", T, {"y_hat": y_hat, "y": y})
-    diff = trace.add("diff", r"\hat{y}_t - y_t", f"the error at each step t = 1..{T}", y_hat - y)
+    diff = trace.add("diff", r"\hat{y}_t - y_t", f"the error at each step $t = 1, \\dots, {T}$", y_hat - y)
     sq = trace.add("sq", r"(\hat{y}_t - y_t)^2", "each error squared", diff * diff)
     trace.add("sum_sq", r"\sum_{t=1}^{T} (\hat{y}_t - y_t)^2", "their sum", sq.sum())
     loss, grad = mse_loss(y_hat, y, reduction=reduction)
@@ -291,11 +291,11 @@ def output_shape_trace(architecture, T, N, D, H, Q, num_layers=1, bidirectional=
     if architecture == "many_to_one":
         trace.add("head_input", "h_T", "the output layer reads the last step only",
                   (N, dirs * H))
-        trace.add("s", "s = W_y h_T + b_y", f"one score vector per sequence (W_y is Q × {width})",
+        trace.add("s", "s = W_y h_T + b_y", f"one score vector per sequence ($W_y$ is $Q \\times {width}$)",
                   (N, Q))
     else:
         trace.add("head_input", "h_t", "the output layer reads every step", (T, N, dirs * H))
-        trace.add("s", "s_t = W_y h_t + b_y", f"a score vector at every step (W_y is Q × {width})",
+        trace.add("s", "s_t = W_y h_t + b_y", f"a score vector at every step ($W_y$ is $Q \\times {width}$)",
                   (T, N, Q))
     return trace
 

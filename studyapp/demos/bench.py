@@ -23,6 +23,8 @@ BUDGET_MS = 50.0
 # The costliest parameters each form offers (checked against the forms' bounds when run).
 AT_BOUNDS = {
     "hidden-state": {"D": "max", "H": "max", "Q": "max"},
+    "lstm-cell": {"D": "max", "H": "max", "T": "max"},
+    "gru-cell": {"D": "max", "H": "max", "T": "max"},
     "forward-propagation": {"D": "max", "H": "max", "T": "max"},
     "activation-functions": {"T": "max", "Q": "max", "span": "max"},
     "losses": {"mse_Q": "max", "Q": "max", "T": "max", "letters": "max", "target": "abc"},

@@ -14,6 +14,10 @@ Numbers that cost the engine nothing (a threshold, a scalar weight) have the pag
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+import numpy as np
 
 from rnncore.product_bounds import DEMOS as ENGINE
 
@@ -46,6 +50,27 @@ def draw_sizes(*sizes: Bound, steps: bool = False) -> int:
     return size
 
 
+def seeded(make: Callable[[Callable[..., np.ndarray]], dict[str, np.ndarray]]):
+    """A demo's `draw(seed)` from `make(uniform)`, where uniform(*shape, scale=1.0) draws
+    entries in [-scale, scale] rounded to one place (numbers a learner can read and retype):
+    every entry at the largest sizes, cached per seed and handed out as copies (a size change
+    takes a corner of it)."""
+    @lru_cache(maxsize=64)
+    def cached(seed: int) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng(seed)
+
+        def uniform(*shape, scale=1.0):
+            return np.round(rng.uniform(-scale, scale, size=shape), 1)
+
+        return make(uniform)
+
+    def draw(seed: int) -> dict[str, np.ndarray]:
+        return {name: value.copy() for name, value in cached(seed).items()}
+
+    draw.__doc__ = make.__doc__
+    return draw
+
+
 def _engine(group: str, name: str) -> Bound:
     bound = ENGINE[group][name]
     return Bound(bound.min, bound.max, bound.default, bound.help, source=(group, name))
@@ -70,6 +95,20 @@ STEP_INPUT_SIZE = _engine("hidden_state", "input_size")          # D
 STEP_HIDDEN_SIZE = _engine("hidden_state", "hidden_size")        # H
 STEP_OUTPUT_SIZE = _engine("hidden_state", "output_size")        # Q
 ENTRY = _engine("hidden_state", "entry")                         # every typed weight or input
+
+# LSTM and GRU cells, step by step: lstm_step_trace or gru_step_trace for each step of a short
+# sequence (the first two shown entry by entry); a gate's bias shift costs nothing.
+LSTM_INPUT_SIZE = _engine("lstm_step", "input_size")
+LSTM_HIDDEN_SIZE = _narrow(_engine("lstm_step", "hidden_size"), 3,
+                           "W_x and W_h have 4H rows, typed entry by entry")
+LSTM_STEPS = _engine("lstm_step", "steps")
+LSTM_ENTRY = _engine("lstm_step", "entry")
+GRU_INPUT_SIZE = _engine("gru_step", "input_size")
+GRU_HIDDEN_SIZE = _engine("gru_step", "hidden_size")
+GRU_STEPS = _engine("gru_step", "steps")
+GRU_ENTRY = _engine("gru_step", "entry")
+GATE_SHIFT = _page(-6.0, 6.0, 0.0, "added to a gate's bias in every unit: sigma(a + 6) > 0.997, "
+                                  "sigma(a - 6) < 0.003")
 
 # Forward propagation through a sequence: an RNN layer's forward, drawn unrolled.
 SEQUENCE_INPUT_SIZE = _engine("forward", "input_size")

@@ -14,7 +14,8 @@ from types import ModuleType
 
 from django.urls import reverse
 
-from . import activations, forms, forward_pass, gradient_flow, hidden_state, losses
+from . import (activations, forms, forward_pass, gradient_flow, gru_cell, hidden_state, losses,
+               lstm_cell)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,16 @@ DEMOS: tuple[Demo, ...] = (
          "Run a short input through an RNN: the hidden states over time as a heatmap and the "
          "unrolled network with its current values.",
          ("hidden-state", "rnn-architectures"), forward_pass, forms.ForwardPassForm),
+    Demo("lstm-cell", "LSTM cell, step by step",
+         "Edit the stacked weights, $x_t$, $h_{t-1}$ and $c_{t-1}$ and watch every gate: "
+         "$i_t$, $f_t$, $o_t$ and the candidate $g_t$, then $c_t$ and $h_t$; shift the forget "
+         "gate's bias and see the cell kept or wiped over a sequence.",
+         ("lstm",), lstm_cell, forms.LSTMCellForm),
+    Demo("gru-cell", "GRU cell, step by step",
+         "Edit the stacked weights, biases, $x_t$ and $h_{t-1}$ and watch the reset gate $r_t$, "
+         r"the update gate $z_t$, the candidate $\tilde{h}_t$ and $h_t$; shift the gates' biases "
+         "and see what the candidate uses and what the state keeps.",
+         ("gru",), gru_cell, forms.GRUCellForm),
     Demo("activation-functions", "Activation functions and their derivatives",
          "Sigmoid, tanh, ReLU and softmax with their derivatives: where they saturate, and what "
          "a chain of $T$ derivatives does to a gradient.",

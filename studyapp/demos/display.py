@@ -89,12 +89,14 @@ def _inner(latex: str) -> str:
     return mathml[mathml.index(">") + 1:mathml.rindex("</math>")]
 
 
-def equation(latex_left: str, *values, products=(), sums=(), applied=None,
-             decimals: int = DECIMALS) -> SafeString:
+def equation(latex_left: str, *values, products=(), sums=(), hadamards=(), applied=None,
+             complements=(), outer: str | None = None, decimals: int = DECIMALS) -> SafeString:
     """'left = expression = result' with numbers: `values` are the operands then the result.
 
-    Between operand i and i + 1: nothing (a product) if i is in `products`, '+' if in `sums`;
-    `applied` {i: LaTeX function} writes operand i as f([...]). One value: 'left = [value]'."""
+    Between operand i and i + 1: nothing (a product) if i is in `products`, '+' if in `sums`,
+    '⊙' (elementwise) if in `hadamards`; `applied` {i: LaTeX function} writes operand i as
+    f([...]), `complements` writes it (1 − [...]); `outer` (a LaTeX function) wraps the whole
+    expression, f([...] + [...]). One value: 'left = [value]'."""
     applied = applied or {}
     parts = [_inner(latex_left)]
     *operands, result = values
@@ -103,13 +105,39 @@ def equation(latex_left: str, *values, products=(), sums=(), applied=None,
         for i, operand in enumerate(operands):
             term = matrix_mathml(operand, decimals)
             if i in applied:
-                term = f'{_inner(applied[i])}<mo stretchy="false">(</mo>{term}<mo stretchy="false">)</mo>'
+                term = _applied(applied[i], term)
+            if i in complements:
+                term = f'<mo stretchy="false">(</mo><mn>1</mn><mo>−</mo>{term}<mo stretchy="false">)</mo>'
             expression.append(term)
             if i + 1 < len(operands):
-                expression.append("<mo>+</mo>" if i in sums else "")
-        parts.append("<mrow>" + "".join(expression) + "</mrow>")
+                expression.append("<mo>+</mo>" if i in sums else "<mo>⊙</mo>" if i in hadamards
+                                  else "")
+        whole = "".join(expression)
+        parts.append("<mrow>" + (_applied(outer, whole) if outer else whole) + "</mrow>")
     parts.append(matrix_mathml(result, decimals))
     return mark_safe(_math("<mo>=</mo>".join(parts)))
+
+
+def _applied(function: str, term: str) -> str:
+    return f'{_inner(function)}<mo stretchy="false">(</mo>{term}<mo stretchy="false">)</mo>'
+
+
+def any_step(latex: str, step: int = 1) -> str:
+    """A trace's symbol at `step` written for any step t: c_{1} -> c_t, c_{0} -> c_{t-1}."""
+    return latex.replace(f"{{{step}}}", "t").replace(f"{{{step - 1}}}", "{t-1}")
+
+
+def trace_rows(trace, layouts: dict[str, tuple]) -> list[dict]:
+    """A step's intermediates (an rnncore Trace) as rows {key, note, value, math}, in the order
+    of `layouts`: entry key -> (operands, `equation`'s layout, left side in LaTeX or None for the
+    entry's own symbol). A row's key carries the step, 'h_2', so two steps never clash."""
+    entries = {entry.key: entry for entry in trace.entries}
+    rows = []
+    for key, (operands, layout, latex) in layouts.items():
+        entry = entries[key]
+        rows.append({"key": f"{key}_{trace.step}", "note": entry.note, "value": entry.value,
+                     "math": equation(latex or entry.symbol, *operands, entry.value, **layout)})
+    return rows
 
 
 def values_attr(values, decimals: int = DECIMALS) -> str:

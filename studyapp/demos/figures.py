@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from studyapp.plots import PALETTE, figure
+
 LOG_AXIS = {"type": "log", "exponentformat": "e"}
 
 
@@ -38,3 +40,44 @@ def cell_grid(z, x, y, *, zmin: float, zmax: float, colorscale: str = "RdBu",
                        "cmax": zmax, "colorscale": colorscale, "reversescale": reversescale,
                        "showscale": False,
                        "line": {"width": 0}}}
+
+
+_UNIT_DASHES = ("solid", "dot", "dash", "dashdot")
+
+
+def gates_over_time(*, states: dict[str, np.ndarray], gates: dict[str, np.ndarray], title: str,
+                    given_steps: int = 2) -> dict:
+    """A gated cell over T steps, in two panels on one step axis: above, each state (label ->
+    (T + 1, H) from t = 0, or (T, H) from t = 1); below, each gate (label -> (T, H)) on [0, 1].
+    One colour per quantity, one dash per unit; the steps whose inputs are given are shaded."""
+    T = len(next(iter(gates.values())))
+    colours = {label: PALETTE[k % len(PALETTE)] for k, label in enumerate([*states, *gates])}
+    traces = []
+    for panel, series in (("y", states), ("y2", gates)):
+        for label, values in series.items():
+            values = np.asarray(values, dtype=np.float64)
+            steps = list(range(T + 1 - values.shape[0], T + 1))
+            for j in range(values.shape[1]):
+                name = label if values.shape[1] == 1 else f"{label}, unit {j + 1}"
+                traces.append({
+                    "type": "scatter", "x": steps, "y": values[:, j], "yaxis": panel,
+                    "mode": "lines+markers", "name": name, "legendgroup": label,
+                    "line": {"color": colours[label], "dash": _UNIT_DASHES[j % len(_UNIT_DASHES)]},
+                    "marker": {"color": colours[label], "size": 6},
+                    "hovertemplate": "t = %{x}: %{y:.5f}<extra>" + name + "</extra>"})
+    return figure(
+        traces, title={"text": title, "x": 0},
+        xaxis={"title": {"text": "step t"}, "dtick": 1, "anchor": "y2", "range": [-0.3, T + 0.3]},
+        yaxis={"domain": [0.42, 1.0], "title": {"text": "state"}},
+        yaxis2={"domain": [0.0, 0.32], "range": [-0.05, 1.05], "title": {"text": "gate"},
+                "gridcolor": "#e6e9ee", "zerolinecolor": "#c9ced6"},
+        shapes=[{"type": "rect", "xref": "x", "yref": "paper", "x0": 0.5,
+                 "x1": given_steps + 0.5, "y0": 0, "y1": 1, "fillcolor": "#eef3fb",
+                 "line": {"width": 0}, "layer": "below"}],
+        annotations=[{"xref": "x", "yref": "paper", "x": (given_steps + 1) / 2, "y": 1.0,
+                      "yanchor": "bottom", "showarrow": False, "font": {"size": 11},
+                      "text": "inputs given"},
+                     {"xref": "x", "yref": "paper", "x": (given_steps + 0.5 + T) / 2, "y": 1.0,
+                      "yanchor": "bottom", "showarrow": False, "font": {"size": 11},
+                      "text": "input 0 from here"}],
+        margin={"l": 56, "r": 16, "t": 56, "b": 48}, height=460)

@@ -18,7 +18,8 @@ import numpy as np
 from django import forms
 from django.http import QueryDict
 
-from . import activations, bounds, forward_pass, gradient_flow, hidden_state, losses
+from . import (activations, bounds, forward_pass, gradient_flow, gru_cell, hidden_state, losses,
+               lstm_cell)
 from .display import number
 
 
@@ -28,6 +29,10 @@ class Grid:
 
     rows, cols: an int or the name of the size field giving it; symbol: LaTeX in the course's
     notation; chosen: entries the source does not give, picked for this demo (said on the page).
+    blocks: the gates of a stacked LSTM or GRU weight, in the engine's order ("i", "f", "g",
+    "o"): `rows` rows per gate, the values an array (gates, rows[, cols]) and the inputs named
+    by gate (`W_x-f0-1`: the forget gate's row 0, column 1), so a changed H keeps each gate's
+    own entries; block_symbol: a gate's block in LaTeX, "{}" standing for the gate.
     """
 
     name: str
@@ -38,13 +43,23 @@ class Grid:
     chosen: bool = False
     low: float = bounds.ENTRY.min
     high: float = bounds.ENTRY.max
+    blocks: tuple[str, ...] = ()
+    block_symbol: str = ""
 
     @property
     def is_vector(self) -> bool:
         return self.cols is None
 
-    def key(self, i: int, j: int | None = None) -> str:
-        return f"{self.name}-{i}" if j is None else f"{self.name}-{i}-{j}"
+    @property
+    def ndim(self) -> int:
+        return (1 if self.is_vector else 2) + bool(self.blocks)
+
+    def key(self, *index: int) -> str:
+        """The input's name for an index into the values (gate first, for blocks)."""
+        if self.blocks:
+            gate, row, *rest = index
+            index = (f"{self.blocks[gate]}{row}", *rest)
+        return "-".join((self.name, *map(str, index)))
 
     @property
     def size_fields(self) -> list[str]:
@@ -187,7 +202,8 @@ class DemoForm(forms.Form):
 
     def grid_shape(self, grid: Grid) -> tuple[int, ...]:
         rows = self._size(grid.rows)
-        return (rows,) if grid.is_vector else (rows, self._size(grid.cols))
+        shape = (rows,) if grid.is_vector else (rows, self._size(grid.cols))
+        return (len(grid.blocks), *shape) if grid.blocks else shape
 
     def _seed(self) -> int:
         seed = getattr(self, "cleaned_data", {}).get("seed")
@@ -232,9 +248,13 @@ class DemoForm(forms.Form):
 
     @staticmethod
     def _where(grid: Grid, index) -> str:
+        label = grid.label
+        if grid.blocks:
+            label = f"{label}, gate {grid.blocks[index[0]]}"
+            index = index[1:]
         if grid.is_vector:
-            return f"{grid.label}, entry {index[0] + 1}"
-        return f"{grid.label}, row {index[0] + 1}, column {index[1] + 1}"
+            return f"{label}, entry {index[0] + 1}"
+        return f"{label}, row {index[0] + 1}, column {index[1] + 1}"
 
     def clean(self):
         cleaned = super().clean()
@@ -247,22 +267,30 @@ class DemoForm(forms.Form):
         return cleaned
 
     def grid_rows(self, grid: Grid) -> list[list[dict]]:
-        """The grid's inputs for the template: rows of {name, value, label, invalid}."""
+        """The grid's inputs for the template: rows of {name, value, label, invalid}; with
+        blocks, each gate's rows one after the other, the first cell of a gate's first row
+        holding `block` {symbol, rows} (its label, spanning its rows)."""
         shape = self.grid_shape(grid)
         drawn = self._drawn(grid, shape)
         invalid = grid.name in self.errors
+        gates = range(shape[0]) if grid.blocks else [None]
+        shape = shape[1:] if grid.blocks else shape
         rows = []
-        for i in range(shape[0]):
-            row = []
-            for j in ([None] if grid.is_vector else range(shape[1])):
-                index = (i,) if j is None else (i, j)
-                key = grid.key(*index)
-                raw = self.data.get(key)
-                if raw is None:
-                    raw = entry_text(drawn[index])
-                row.append({"name": key, "value": raw, "label": self._where(grid, index),
-                            "invalid": invalid and not _parses(raw, grid)})
-            rows.append(row)
+        for gate in gates:
+            for i in range(shape[0]):
+                row = []
+                for j in ([None] if grid.is_vector else range(shape[1])):
+                    index = tuple(n for n in (gate, i, j) if n is not None)
+                    key = grid.key(*index)
+                    raw = self.data.get(key)
+                    if raw is None:
+                        raw = entry_text(drawn[index])
+                    row.append({"name": key, "value": raw, "label": self._where(grid, index),
+                                "invalid": invalid and not _parses(raw, grid)})
+                if gate is not None and i == 0:
+                    row[0]["block"] = {"symbol": grid.block_symbol.format(grid.blocks[gate]),
+                                       "rows": shape[0]}
+                rows.append(row)
         return rows
 
     def grid_items(self):
@@ -319,6 +347,75 @@ class HiddenStateForm(DemoForm):
     )
     draw = staticmethod(hidden_state.draw)
     defaults = hidden_state.DEFAULTS
+
+
+def shift_field(label: str, help_text: str) -> forms.FloatField:
+    """A slider adding to one gate's bias in every unit: where the gate sits in (0, 1)."""
+    return real_field(label, bounds.GATE_SHIFT, help_text, slider_step=0.5,
+                      min=bounds.GATE_SHIFT.min, max=bounds.GATE_SHIFT.max)
+
+
+_LSTM_ENTRY = {"low": bounds.LSTM_ENTRY.min, "high": bounds.LSTM_ENTRY.max}
+_LSTM_BLOCKS = {"blocks": lstm_cell.GATES, **_LSTM_ENTRY}
+
+
+class LSTMCellForm(DemoForm):
+    D = size_field("Input size D", bounds.LSTM_INPUT_SIZE)
+    H = size_field("Hidden size H", bounds.LSTM_HIDDEN_SIZE)
+    T = int_field("Steps drawn T", bounds.LSTM_STEPS, "x₁ and x₂ as given, then 0.")
+    shift_f = shift_field("Forget-gate bias shift Δf",
+                          "Added to every b_f. Right: fₜ towards 1, the cell keeps cₜ₋₁; "
+                          "left: towards 0, it is wiped.")
+    seed = seed_field()
+
+    source_group = ("Step 1 is the worked example of topic 090", "")
+    chosen_group = ("Chosen for this demo", "the source gives step 1's gate values only")
+    grids = (
+        Grid("W_x", "W_x", r"W_{x\cdot}", "H", "D", block_symbol=r"W_{{x{}}}", **_LSTM_BLOCKS),
+        Grid("b", "b", r"b_{\cdot}", "H", block_symbol=r"b_{}", **_LSTM_BLOCKS),
+        Grid("x_1", "x_1", "x_1", "D", **_LSTM_ENTRY),
+        Grid("h_0", "h_0", "h_0", "H", **_LSTM_ENTRY),
+        Grid("c_0", "c_0", "c_0", "H", **_LSTM_ENTRY),
+        Grid("W_h", "W_h", r"W_{h\cdot}", "H", "H", chosen=True, block_symbol=r"W_{{h{}}}",
+             **_LSTM_BLOCKS),
+        Grid("x_2", "x_2", "x_2", "D", chosen=True, **_LSTM_ENTRY),
+    )
+    draw = staticmethod(lstm_cell.draw)
+    defaults = lstm_cell.DEFAULTS
+
+
+_GRU_ENTRY = {"low": bounds.GRU_ENTRY.min, "high": bounds.GRU_ENTRY.max}
+_GRU_BLOCKS = {"blocks": gru_cell.GATES, **_GRU_ENTRY}
+
+
+class GRUCellForm(DemoForm):
+    D = size_field("Input size D", bounds.GRU_INPUT_SIZE)
+    H = size_field("Hidden size H", bounds.GRU_HIDDEN_SIZE)
+    T = int_field("Steps drawn T", bounds.GRU_STEPS, "x₁ and x₂ as given, then 0.")
+    shift_r = shift_field("Reset-gate bias shift Δr",
+                          "Added to every b_xr. Left: rₜ towards 0, the candidate forgets hₜ₋₁; "
+                          "right: towards 1, it uses all of it.")
+    shift_z = shift_field("Update-gate bias shift Δz",
+                          "Added to every b_xz. Right: zₜ towards 1, hₜ₋₁ is kept; left: "
+                          "towards 0, the candidate replaces it.")
+    seed = seed_field()
+
+    source_group = ("Step 1 is the example of topic 100", "")
+    chosen_group = ("Chosen for this demo", "the source gives step 1's z, candidate and h₀ only")
+    grids = (
+        Grid("W_x", "W_x", r"W_{x\cdot}", "H", "D", block_symbol=r"W_{{x{}}}", **_GRU_BLOCKS),
+        Grid("x_1", "x_1", "x_1", "D", **_GRU_ENTRY),
+        Grid("h_0", "h_0", "h_0", "H", **_GRU_ENTRY),
+        Grid("W_h", "W_h", r"W_{h\cdot}", "H", "H", chosen=True, block_symbol=r"W_{{h{}}}",
+             **_GRU_BLOCKS),
+        Grid("b_x", "b_x", r"b_{x\cdot}", "H", chosen=True, block_symbol=r"b_{{x{}}}",
+             **_GRU_BLOCKS),
+        Grid("b_h", "b_h", r"b_{h\cdot}", "H", chosen=True, block_symbol=r"b_{{h{}}}",
+             **_GRU_BLOCKS),
+        Grid("x_2", "x_2", "x_2", "D", chosen=True, **_GRU_ENTRY),
+    )
+    draw = staticmethod(gru_cell.draw)
+    defaults = gru_cell.DEFAULTS
 
 
 class ForwardPassForm(DemoForm):

@@ -8,8 +8,6 @@ scores s_t = W_y h_t + b_y, softmax for the prediction ŷ_t.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from rnncore import linear_forward, rnn_step_trace, softmax
@@ -18,7 +16,7 @@ from rnncore.activations import relu, tanh
 from studyapp.plots import figure
 
 from . import bounds
-from .display import equation, symbol
+from .display import equation, symbol, trace_rows
 from .errors import InputError
 
 DEFAULTS = {
@@ -31,23 +29,14 @@ DEFAULTS = {
 }
 
 
-@lru_cache(maxsize=64)
-def _draw(seed: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
+@bounds.seeded
+def draw(uniform) -> dict[str, np.ndarray]:
+    """Every entry at the largest sizes, from the seed (a size change takes a corner of it)."""
     D = H = Q = bounds.draw_sizes(bounds.STEP_INPUT_SIZE, bounds.STEP_HIDDEN_SIZE,
                                   bounds.STEP_OUTPUT_SIZE)
-
-    def uniform(*shape, scale=1.0):
-        return np.round(rng.uniform(-scale, scale, size=shape), 1)
-
     return {"W_x": uniform(H, D, scale=0.5), "x_1": uniform(D, scale=2.0),
             "W_h": uniform(H, H, scale=0.8), "h_0": np.zeros(H), "b": uniform(H, scale=0.2),
             "W_y": uniform(Q, H), "b_y": np.zeros(Q), "x_2": uniform(D, scale=2.0)}
-
-
-def draw(seed: int) -> dict[str, np.ndarray]:
-    """Every entry at the largest sizes, from the seed (a size change takes a corner of it)."""
-    return {name: value.copy() for name, value in _draw(seed).items()}
 
 
 def _f(nonlinearity: str) -> str:
@@ -56,23 +45,15 @@ def _f(nonlinearity: str) -> str:
 
 def _step(t: int, trace, f: str) -> list[dict]:
     """One step's intermediates as rows, in the trace's order, with its notes and symbols: what
-    it is, the formula with the numbers, the result. The pre-activation is named a_t (the
-    course's notation) and the activation written as f(a_t) once a_t has been shown."""
+    it is, the formula with the numbers, the result. The activation is written f(a_t) once the
+    pre-activation a_t has been shown."""
     inputs = trace.inputs
-    entry = {e.key: e for e in trace.entries}
-    operands = {
-        "Wx_x": ((inputs["W_x"], inputs["x"]), {"products": (0,)}, entry["Wx_x"].symbol),
-        "Wh_h": ((inputs["W_h"], inputs["h_prev"]), {"products": (0,)}, entry["Wh_h"].symbol),
-        "a": ((trace["Wx_x"], trace["Wh_h"], inputs["b"]), {"sums": (0, 1)},
-              f"a_{{{t}}} = {entry['a'].symbol}"),
+    return trace_rows(trace, {
+        "Wx_x": ((inputs["W_x"], inputs["x"]), {"products": (0,)}, None),
+        "Wh_h": ((inputs["W_h"], inputs["h_prev"]), {"products": (0,)}, None),
+        "a": ((trace["Wx_x"], trace["Wh_h"], inputs["b"]), {"sums": (0, 1)}, None),
         "h": ((trace["a"],), {"applied": {0: f}}, f"h_{{{t}}} = {f}(a_{{{t}}})"),
-    }
-    rows = []
-    for key, (values, layout, latex) in operands.items():
-        rows.append({"key": f"{key}_{t}",
-                     "note": entry[key].note, "value": entry[key].value,
-                     "math": equation(latex, *values, entry[key].value, **layout)})
-    return rows
+    })
 
 
 def _output(t: int, h: np.ndarray, W_y: np.ndarray, b_y: np.ndarray) -> tuple[list[dict], np.ndarray]:

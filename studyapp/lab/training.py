@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import transaction
@@ -90,14 +90,28 @@ class RunState:
 
 # --- settings ---------------------------------------------------------------------------
 
-def trainer_config(settings: dict) -> tuple[str, dict, int]:
+def trainer_config(settings: dict, text: str | None = None) -> tuple[str, dict, int]:
     """(task name, trainer config, seed) for the form's settings. The language model's text is
-    its topic's notes as plain text. ValueError when the topic has no notes."""
+    its topic's notes as plain text, or `text` (a restored run's own, which the notes may have
+    changed from since). ValueError when the topic has no notes."""
     task = settings["task"]
     config = {name: settings[name] for name in bounds.fields(task) if name in settings}
-    if task == "char_lm" and settings.get("topic", BUILTIN_TEXT) != BUILTIN_TEXT:
+    if task == "char_lm" and text is not None:
+        config["text"] = text
+    elif task == "char_lm" and settings.get("topic", BUILTIN_TEXT) != BUILTIN_TEXT:
         config["text"] = topic_text(settings["topic"])
     return task, config, settings["seed"]
+
+
+def settings_of(trainer: Trainer, *, topic: str | None = None) -> dict:
+    """The settings, as the form stores them, of the run a trainer trains (a language model's
+    topic is not in its trainer: it is given)."""
+    task = trainer.task.name
+    settings = {"task": task, **{name: trainer.config[name] for name in bounds.fields(task)},
+                "seed": trainer.seed}
+    if task == "char_lm":
+        settings["topic"] = topic
+    return settings
 
 
 def stored_size(trainer: Trainer) -> int:
@@ -150,7 +164,7 @@ def _check_running_limit(learner: Learner, *, now, exclude: int | None = None) -
                             f"Pause one of them (or close its tab) and start this one again.")
 
 
-def _columns(trainer: Trainer) -> dict:
+def run_columns(trainer: Trainer) -> dict:
     last = {key: values[-1] for key, values in trainer.history.items()
             if values and key.startswith("eval_") and key != "eval_step"}
     return {"state": trainer.to_bytes(), "status": trainer.status, "step": trainer.step,
@@ -181,7 +195,7 @@ def create_run(*, learner: Learner, settings: dict, token: str = "") -> Run:
         _check_running_limit(learner, now=now)
         return Run.objects.create(learner=learner, task=task, settings=settings, token=token,
                                   max_steps=trainer.config["max_steps"], running=True,
-                                  last_polled=now, **_columns(trainer))
+                                  last_polled=now, **run_columns(trainer))
 
 
 def _store(run: Run, *, expected_version: int | None, **values) -> bool:
@@ -229,7 +243,7 @@ def poll_run(*, run: Run, temperature: float | None = None) -> RunState:
         else:
             trainer.advance(bounds.chunk_steps(run.max_steps), max_seconds=bounds.CHUNK_SECONDS)
             if not _store(run, expected_version=run.version, running=not trainer.done,
-                          last_polled=now, **_columns(trainer)):
+                          last_polled=now, **run_columns(trainer)):
                 trainer = _lost(run)
     return describe(run=run, trainer=trainer, temperature=temperature, notice=notice)
 
@@ -258,7 +272,7 @@ def step_run(*, run: Run) -> RunState:
     """Pause the run and train exactly one step."""
     trainer = _load(run)
     trainer.advance(1)
-    if not _store(run, expected_version=run.version, running=False, **_columns(trainer)):
+    if not _store(run, expected_version=run.version, running=False, **run_columns(trainer)):
         trainer = _lost(run)
     return describe(run=run, trainer=trainer)
 
@@ -267,12 +281,66 @@ def reset_run(*, run: Run) -> RunState:
     """Back to step 0 with the same settings and seed (the same fresh network), paused."""
     saved = _load(run)
     trainer = Trainer.create(saved.task.name, saved.config, saved.seed)
-    _store(run, expected_version=None, running=False, **_columns(trainer))
+    _store(run, expected_version=None, running=False, **run_columns(trainer))
     return describe(run=run, trainer=trainer)
 
 
 def delete_run(*, run: Run) -> None:
     run.delete()
+
+
+# --- a backup's runs (backup.py reads them; these load, check and store) ------------------
+
+@dataclass(frozen=True)
+class RestoredRun:
+    """A run from a backup, checked and not yet stored."""
+
+    settings: dict
+    columns: dict                       # run_columns() of its trainer: state, status, step...
+    max_steps: int
+    created: datetime
+
+
+def restored_trainer(*, settings, state: bytes) -> Trainer:
+    """The trainer of a run from a backup. ValueError, saying what is wrong, unless `state` is at
+    most LAB_RUN_BYTES, loads (Trainer.from_bytes, the lab's loader: rnncore's safety limits on
+    every array) and is the run a Start with `settings` makes, within the lab's bounds."""
+    if len(state) > bounds.LAB_RUN_BYTES:
+        raise ValueError(f"its stored state is {len(state):,} bytes, over the lab's "
+                         f"{bounds.LAB_RUN_BYTES:,} per run")
+    try:
+        trainer = Trainer.from_bytes(state)
+    except ValueError as error:
+        raise ValueError(f"its stored state does not load ({error})") from None
+    if trainer.task.name not in bounds.TASK_ORDER:
+        raise ValueError(f"its task {trainer.task.name} is not one the lab trains")
+    topic = settings.get("topic") if isinstance(settings, dict) else None
+    if trainer.task.name == "char_lm" and not (isinstance(topic, str) and 0 < len(topic) <= 120):
+        raise ValueError("a language model's settings name its topic")
+    expected = settings_of(trainer, topic=topic)
+    if not (isinstance(settings, dict) and settings.keys() == expected.keys() and all(
+            type(settings[name]) is type(value) and settings[name] == value
+            for name, value in expected.items())):
+        raise ValueError("its settings are not those its stored state was trained with")
+    task, config, _ = trainer_config(settings, text=trainer.config.get("text"))
+    if trainer.task.validate(config) != trainer.config:
+        raise ValueError("its stored state differs from what a Start with its settings makes")
+    check_lab_config(task, trainer.config)
+    check_size(trainer)
+    return trainer
+
+
+@transaction.atomic
+def restore_runs(*, learner: Learner, runs: list[RestoredRun]) -> list[Run]:
+    """Store checked runs for `learner`, paused, as they were (created times too), in order."""
+    stored = []
+    for restored in runs:
+        run = Run.objects.create(learner=learner, task=restored.settings["task"],
+                                 settings=restored.settings, max_steps=restored.max_steps,
+                                 running=False, **restored.columns)
+        Run.objects.filter(pk=run.pk).update(created=restored.created)  # not auto_now_add's now
+        stored.append(run)
+    return stored
 
 
 # --- reads ------------------------------------------------------------------------------
@@ -282,14 +350,6 @@ def learner_runs(learner: Learner | None):
     if learner is None:
         return Run.objects.none()
     return Run.objects.filter(learner=learner).defer("state")
-
-
-def export_runs(learner: Learner) -> list[dict]:
-    """The learner's runs for their JSON export: settings, progress and last metrics."""
-    return [{"task": run.task, "settings": run.settings, "status": run.status,
-             "step": run.step, "max_steps": run.max_steps, "metrics": run.metrics,
-             "created": run.created.isoformat()}
-            for run in learner_runs(learner).order_by("created", "pk")]
 
 
 def state_of(*, run: Run, temperature: float | None = None) -> RunState:

@@ -6,8 +6,11 @@ class QuizConfig(AppConfig):
     verbose_name = "Quizzes"
 
     def ready(self):
-        from studyapp.accounts.exports import register
+        from studyapp.accounts.exports import Restorer, register
 
-        from .attempts import export_attempts
+        from .backup import apply_attempts, check_attempts, export_attempts, holds_attempts
 
-        register("quiz", lambda learner: export_attempts(learner=learner))
+        register("quiz", export_attempts, Restorer(
+            check=check_attempts, apply=apply_attempts, holds=holds_attempts, noun="quiz attempts",
+            contents="your quiz attempts: every question as it was shown, your answers, their outcomes and "
+                     "times (an unfinished quiz carries on where you stopped)"))

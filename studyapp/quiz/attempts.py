@@ -13,6 +13,8 @@ An answer is graded (grading.py) and recorded once. The identical answer again r
 recorded one; a different answer to an answered question raises AnswerConflict; neither
 changes anything. Answers to one attempt are serialised by a row lock on the attempt, so the
 attempt is marked finished exactly when its last question is answered.
+
+A backup's attempts, checked by backup.py, are stored as they were by `restore_attempts`.
 """
 
 import random
@@ -131,8 +133,9 @@ CANDIDATES: dict[str, Callable[[Sequence[Topic]], list[Candidate]]] = {
     Kind.NUMERIC_CHOICE: lambda topics: _numeric_candidates(Kind.NUMERIC_CHOICE, topics),
     Kind.NUMERIC_TYPED: lambda topics: _numeric_candidates(Kind.NUMERIC_TYPED, topics),
 }
-# Ticked on the builder at first: the course's own items; calculations are one tick away.
-DEFAULT_KINDS = (Kind.CHOICE, Kind.TERM)
+# Ticked on the builder at first: the course's own items and calculations with fresh numbers
+# (as multiple choice); typed answers are one tick away.
+DEFAULT_KINDS = (Kind.CHOICE, Kind.TERM, Kind.NUMERIC_CHOICE)
 
 
 def available_by_topic() -> dict[int, dict[str, int]]:
@@ -436,32 +439,43 @@ def next_position(attempt: Attempt, *, after: int) -> int | None:
     return (later or positions or [None])[0]
 
 
-def export_attempts(*, learner: Learner) -> list[dict]:
-    """The learner's attempts as plain data, for the learner's JSON export."""
-    rows = []
-    for attempt in Attempt.objects.filter(learner=learner).prefetch_related(
-            "topics", "questions__answer"):
-        rows.append({
-            "created": attempt.created.isoformat(),
-            "finished": attempt.finished.isoformat() if attempt.finished else None,
-            "topics": None if attempt.all_topics else [t.slug for t in attempt.topics.all()],
-            "kinds": attempt.kinds,
-            "requested_length": attempt.requested_length,
-            "notice": attempt.notice,
-            "questions": [_export_question(q) for q in attempt.questions.all()],
-        })
-    return rows
+@dataclass(frozen=True)
+class RestoredAttempt:
+    """An attempt from a backup, checked (backup.py) and not yet stored: unsaved rows."""
+
+    key: int  # the attempt's key in the backup (its id where it was exported)
+    attempt: Attempt
+    topics: list[Topic]
+    questions: list[tuple[AttemptQuestion, Answer | None]]
 
 
-def _export_question(question: AttemptQuestion) -> dict:
-    answer = getattr(question, "answer", None)
-    return {
-        "position": question.position, "kind": question.kind, "topic": question.topic_title,
-        "source": question.source_slug, "stem": question.stem, "options": question.options,
-        "correct_option": question.correct_option, "accepted": question.accepted,
-        "answer_text": question.answer_text, "explanation": question.explanation,
-        "solution": question.solution, "params": question.params,
-        "answer": None if answer is None else {
-            "response": answer.response, "outcome": answer.outcome,
-            "answered": answer.answered.isoformat()},
-    }
+@transaction.atomic
+def restore_attempts(*, learner: Learner, attempts: Sequence[RestoredAttempt]) -> dict[int, int]:
+    """Store checked attempts for `learner` as they were, their times too; {backup key: new id}.
+    Inserted in the backup's order, so their ids keep the order the originals had."""
+    rows = [restored.attempt for restored in attempts]
+    created = [row.created for row in rows]
+    for row in rows:
+        row.learner = learner
+    Attempt.objects.bulk_create(rows, batch_size=500)
+    for row, moment in zip(rows, created):
+        row.created = moment  # bulk_create set auto_now_add's now
+    Attempt.objects.bulk_update(rows, ["created"], batch_size=500)
+    Chosen = Attempt.topics.through
+    Chosen.objects.bulk_create([Chosen(attempt_id=restored.attempt.pk, topic_id=topic.pk)
+                                for restored in attempts for topic in restored.topics], batch_size=500)
+    questions, answers = [], []
+    for restored in attempts:
+        for question, answer in restored.questions:
+            question.attempt = restored.attempt
+            questions.append(question)
+            if answer is not None:
+                answer.question = question
+                answers.append(answer)
+    AttemptQuestion.objects.bulk_create(questions, batch_size=500)
+    answered = [answer.answered for answer in answers]
+    Answer.objects.bulk_create(answers, batch_size=500)
+    for answer, moment in zip(answers, answered):
+        answer.answered = moment
+    Answer.objects.bulk_update(answers, ["answered"], batch_size=500)
+    return {restored.key: restored.attempt.pk for restored in attempts}

@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     from studyapp.accounts.models import Learner
     from studyapp.course.models import Flashcard, Source, Topic
 
-    from . import exports, imports, optimizer
+    from . import exports, imports, optimizer, restore
 
     data = args.log.read_bytes()
     ids = list(dict.fromkeys(row["card_id"] for row in csv.DictReader(args.log.open())))
@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     exported = timed("CSV export", lambda: "".join(exports.csv_lines(learner=ada)).encode())
     backup = timed("JSON export (everything)", lambda: "".join(exports.json_pieces(learner=ada, now=now)).encode())
     timed("exported CSV into a second account", lambda: import_into(bob, exported))
-    timed("JSON restore into a third account", lambda: imports.restore_backup(learner=cyd, data=backup))
+    timed("JSON restore into a third account", lambda: restore.restore_backup(learner=cyd, data=backup))
     fit = timed("optimise (fit + held-out evaluation)", lambda: optimizer.fit(learner=ada))
     timed("apply parameters, due dates recomputed",
           lambda: optimizer.apply_parameters(learner=ada, parameters=fit.parameters, reschedule=True, now=now))

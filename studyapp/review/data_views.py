@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studyapp.accounts.exports import parts
+from studyapp.accounts.exports import NotEmpty, RestoreError, and_join, parts, restorers
 from studyapp.accounts.learners import current_learner
 from studyapp.course.models import Topic
 from studyapp.web import HtmxHttpRequest, render_page
@@ -23,6 +23,7 @@ from studyapp.web import HtmxHttpRequest, render_page
 from . import anki, exports, imports, optimizer, scheduling
 from .data_forms import ImportForm, ParametersForm, UploadForm
 from .models import Review
+from .restore import restore_backup
 
 PAGE = "review/data_detail.html"
 _SLACK = 64 * 1024  # the multipart envelope around a file of MAX_BYTES
@@ -38,6 +39,8 @@ def _context(learner, **extra):
     custom = tuple(float(p) for p in settings.parameters) != scheduling.DEFAULT_PARAMETERS
     return {"reviews": reviews, "status": optimizer.status(learner=learner), "custom_parameters": custom,
             "topics": Topic.objects.live().order_by("order"), "parts": [name for name, _ in parts()],
+            "restores": [r.contents for _, r in restorers()],
+            "restore_into": and_join([r.noun for _, r in restorers()], "or"),
             "is_guest": learner is None or learner.is_guest, "max_mb": imports.MAX_BYTES // 1024 // 1024,
             "max_lines": imports.MAX_LINES, "max_backup_mb": imports.MAX_BACKUP_BYTES // 1024 // 1024, "min_items": optimizer.MIN_ITEMS, **extra}
 
@@ -148,12 +151,12 @@ def restore(request: HtmxHttpRequest):
     data, _ = got
     learner = current_learner(request, create=True)
     try:
-        restored = imports.restore_backup(learner=learner, data=data)
-    except imports.NotEmpty as error:
+        restored = restore_backup(learner=learner, data=data)
+    except NotEmpty as error:
         return _refuse(request, "restore", str(error), 409)
     except imports.LogError as error:
         return _refuse(request, "restore", str(error), 400)
-    except imports.RestoreError as error:
+    except RestoreError as error:
         return _refuse(request, "restore", f"{error} Nothing was restored.", 400)
     return _respond(request, "restore", learner, restored=restored)
 

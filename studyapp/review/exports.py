@@ -5,10 +5,13 @@ card's stable slug), `review_time` (ISO 8601 in UTC with microseconds), `review_
 `review_duration` (ms) and `review_state` (the card's state before the rating: 0 new,
 1 learning, 2 review, 3 relearning). Only ratings not undone are rows.
 
-JSON: one document, `{"format": FORMAT, "version": 1, "exported_at": ..., "<app>": ...}`, with a
-key per part registered in `accounts.exports` (review's own part is `export_review`). Nothing in
-it is a database id: cards are named by slug, so a backup restores into any account
-(`imports.restore_backup`) and says nothing about other learners.
+JSON: one document, `{"format": FORMAT, "version": 2, "exported_at": ..., "<app>": ...}`, with a
+key per part registered in `accounts.exports` (review's own part is `export_review`). Cards and
+topics are named by slug, so a backup restores into any account (`restore.restore_backup`) and
+says nothing about other learners. The one id in it is a quiz attempt's own key, which the log's
+quiz-miss entries name (`quiz_attempt`); a restore gives them the restored attempts' new ids.
+Version 1 (before quiz attempts and lab runs could be restored) lacked that key and the settings'
+`quiz_misses`.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from . import scheduling
 from .models import CardState, Review, ReviewSettings
 
 FORMAT = "rnn-study-backup"
-VERSION = 1
+VERSION = 2
 CSV_COLUMNS = ("card_id", "review_time", "review_rating", "review_duration", "review_state")
 SETTINGS_FIELDS = ("desired_retention", "new_per_day", "reviews_per_day", "learning_steps",
-                   "relearning_steps", "maximum_interval", "day_start_hour", "time_zone", "parameters")
+                   "relearning_steps", "maximum_interval", "day_start_hour", "time_zone", "parameters",
+                   "quiz_misses")
 _CHUNK = 2000
 
 
@@ -73,7 +77,7 @@ def _log(learner: Learner) -> Iterator[dict]:
     entries = (Review.objects.filter(learner=learner).order_by("reviewed_at", "pk")
                .values("flashcard__slug", "kind", "rating", "reviewed_at", "duration_ms", "before_state",
                        "state_before", "state_after", "settings", "reason", "version_before",
-                       "version_after", "session", "undone", "undone_at"))
+                       "version_after", "session", "undone", "undone_at", "quiz_attempt"))
     for entry in entries.iterator(chunk_size=_CHUNK):
         entry["card"] = entry.pop("flashcard__slug")
         entry["reviewed_at"], entry["undone_at"] = iso(entry["reviewed_at"]), iso(entry["undone_at"])

@@ -127,6 +127,75 @@ def test_gradient_flow_slider_and_clipping(page, live_server, course, console_er
     assert console_errors == []
 
 
+CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) =>
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline")));
+"""
+
+
+def sigmoid(a):
+    return 1 / (1 + math.exp(-a))
+
+
+def slide(page, selector, value):
+    page.locator(selector).evaluate(
+        f"(el) => {{ el.value = '{value}'; el.dispatchEvent(new Event('input', {{bubbles: true}})); }}")
+
+
+def test_lstm_cell_forget_shift_and_an_edited_weight(page, live_server, course, console_errors):
+    page.add_init_script(CSP_VIOLATIONS)
+    page.goto(live_server.url + "/demos/lstm-cell/")
+    wait_plot(page, "lstm-sequence-plot")
+    assert values(page, "f_1") == [0.5] and values(page, "c_1") == [1.4]      # topic 090
+    assert values(page, "h_1") == [0.79682]
+    i_1, g_1 = sigmoid(1.38629), math.tanh(0.54931)
+
+    slide(page, "#id_shift_f", "4")            # f_t = sigma(4): the cell keeps c_0 = 2
+    expect(page.locator("output[for='id_shift_f']")).to_have_text("4")
+    expect(page.locator("[data-key='f_1']")).to_have_attribute("data-values", f"{sigmoid(4):.5f}")
+    c_1 = sigmoid(4) * 2 + i_1 * g_1
+    assert values(page, "c_1") == [round(c_1, 5)]
+    c_2 = sigmoid(4) * c_1                          # x_2 = 0, W_h = 0: nothing new written
+    page.wait_for_function(
+        f"() => Math.abs(document.getElementById('lstm-sequence-plot').data[0].y[2] - {c_2}) < 1e-9")
+
+    page.fill("#id_W_x-g0-0", "1")                 # the candidate's weight: g_1 = tanh(1)
+    expect(page.locator("[data-key='g_1']")).to_have_attribute("data-values", f"{math.tanh(1):.5f}")
+    assert values(page, "c_1") == [round(sigmoid(4) * 2 + i_1 * math.tanh(1), 5)]
+    assert query(page)["W_x-g0-0"] == ["1"] and query(page)["shift_f"] == ["4"]
+
+    page.select_option("#id_H", "2")               # each gate's own row is kept
+    expect(page.locator("#id_W_x-g1-0")).to_be_visible()
+    assert page.input_value("#id_W_x-g0-0") == "1"
+    assert len(values(page, "c_1")) == 2
+    assert page.evaluate("window.__cspViolations") == []
+    assert console_errors == []
+
+
+def test_gru_cell_reset_shift_and_an_edited_state(page, live_server, course, console_errors):
+    page.add_init_script(CSP_VIOLATIONS)
+    page.goto(live_server.url + "/demos/gru-cell/")
+    wait_plot(page, "gru-sequence-plot")
+    assert values(page, "z_1") == [0.8] and values(page, "n_1") == [-0.2]        # topic 100
+    assert values(page, "h_1") == [0.36]
+
+    slide(page, "#id_shift_r", "-6")           # r_t near 0: the candidate is the input's alone
+    r_1 = sigmoid(-6)
+    expect(page.locator("[data-key='r_1']")).to_have_attribute("data-values", f"{r_1:.5f}")
+    assert values(page, "n_1") == [round(math.tanh(-0.45273 + r_1 * 0.5), 5)]
+
+    page.fill("#id_h_0-0", "-0.9")                 # z_1 = 0.8 of it is kept
+    n_1 = math.tanh(-0.45273 + r_1 * -0.9)
+    h_1 = (1 - sigmoid(1.38629)) * n_1 + sigmoid(1.38629) * -0.9
+    expect(page.locator("[data-key='h_1']")).to_have_attribute("data-values", f"{h_1:.5f}")
+    page.wait_for_function(
+        "() => document.getElementById('gru-sequence-plot').data[0].y[0] === -0.9")
+    assert query(page)["h_0-0"] == ["-0.9"] and query(page)["shift_r"] == ["-6"]
+    assert page.evaluate("window.__cspViolations") == []
+    assert console_errors == []
+
+
 def test_without_javascript_the_form_submits_and_shows_the_same_numbers(browser, live_server, course):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
@@ -139,6 +208,11 @@ def test_without_javascript_the_form_submits_and_shows_the_same_numbers(browser,
     page.get_by_role("button", name="Resample").click()          # a redirect to a new seed
     page.wait_for_load_state()
     assert set(query(page)) == {"D", "H", "Q", "nonlinearity", "seed"}
+    page.goto(live_server.url + "/demos/lstm-cell/")
+    page.fill("#id_c_0-0", "-2")
+    page.get_by_role("button", name="Recompute").click()
+    page.wait_for_load_state()
+    assert values(page, "f_c_1") == [-1.0] and query(page)["c_0-0"] == ["-2"]
     context.close()
 
 
@@ -148,7 +222,7 @@ def test_demo_pages_keep_the_front_end_rules(page, live_server, course, console_
     expect(page.locator("h1")).to_have_text("Hidden state, step by step")
     page.wait_for_load_state("load")
     for slug in ("hidden-state", "forward-propagation", "activation-functions", "losses",
-                 "vanishing-gradients"):
+                 "vanishing-gradients", "lstm-cell", "gru-cell"):
         page.goto(f"{live_server.url}/demos/{slug}/")
         assert page.evaluate("htmx.config.allowEval") is False
         assert page.evaluate("[...document.scripts].filter(s => !s.src).length") == 0

@@ -34,7 +34,8 @@ def test_a_whole_quiz_by_keyboard(page, live_server, course, console_errors):
     page.wait_for_load_state("load")  # quiz.js (deferred) is listening
     attempt = Attempt.objects.get()
     questions = {q.position: q for q in attempt.questions.all()}
-    assert len(questions) == 6 and {q.kind for q in questions.values()} == {"choice", "term"}
+    # The builder ticks the course's questions, term recall and calculations (multiple choice).
+    assert len(questions) == 6 and {q.kind for q in questions.values()} == {"choice", "term", "numeric"}
 
     plan = {}
     for position in range(1, 7):
@@ -44,7 +45,7 @@ def test_a_whole_quiz_by_keyboard(page, live_server, course, console_errors):
         plan[position] = right
         card = page.locator("#quiz-question")
         expect(card.locator(".quiz-feedback")).to_have_count(0)
-        if question.kind == "choice":
+        if question.kind in ("choice", "numeric"):
             key = question.correct_option if right else question.correct_option % len(question.options) + 1
             page.keyboard.press(str(key))
             expect(card.locator(f'input[name="option"][value="{key}"]')).to_be_checked()
@@ -57,10 +58,12 @@ def test_a_whole_quiz_by_keyboard(page, live_server, course, console_errors):
         expect(feedback).to_be_visible()
         verdict = feedback.locator(".verdict")
         expect(verdict).to_have_text("Right." if right else "Not quite.")
-        if question.kind == "choice":
+        if question.kind in ("choice", "numeric"):
             right_text = page.locator("#quiz-question li.quiz-option.is-correct")
             expect(right_text).to_have_count(1)
-            expect(feedback.locator(".explanation .prose")).not_to_be_empty()
+            # A course question explains why; a calculation works its solution out.
+            why = ".explanation .prose" if question.kind == "choice" else ".solution .prose"
+            expect(feedback.locator(why)).not_to_be_empty()
             if not right:
                 expect(page.locator("#quiz-question li.quiz-option.is-wrong")).to_have_count(1)
                 expect(feedback.locator(".feedback-part.is-pick")).to_be_visible()

@@ -284,3 +284,168 @@ def test_clipping_steps_match_numpy_bptt_and_sgd(client):
         P["bias_hh_l0"] -= lr * scale * g["b"]
         Wy -= lr * scale * g["Wy"]
         by -= lr * scale * g["by"]
+
+
+# ---- LSTM and GRU cells --------------------------------------------------------------------
+
+def stacked(values, name, gates, H, cols=None):
+    """A gate-blocked grid from the form (inputs named W_x-f0-1) as rnncore stacks it."""
+    if cols is None:
+        return np.array([float(values[f"{name}-{g}{i}"]) for g in gates for i in range(H)])
+    return np.array([[float(values[f"{name}-{g}{i}-{j}"]) for j in range(cols)]
+                     for g in gates for i in range(H)])
+
+
+def figure_data(content, name):
+    """The traces of a demo's figure, as the page hands them to plotly."""
+    import html
+    import json
+    import re
+    text = content.decode()
+    found = re.search(rf'<div hidden class="figure-data" id="{name}">(.*?)</div>', text, re.S)
+    return {trace["name"]: trace for trace in json.loads(html.unescape(found.group(1)))["data"]}
+
+
+def check_plotted(content, figure_name, series, names):
+    """Each unit's line of each quantity in the figure equals the series computed here."""
+    plotted = figure_data(content, figure_name)
+    for key, name in names.items():
+        values = np.array(series[key])
+        for j in range(values.shape[1]):
+            trace = plotted[name if values.shape[1] == 1 else f"{name}, unit {j + 1}"]
+            np.testing.assert_allclose(trace["y"], values[:, j], rtol=1e-12)
+
+
+def sig(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def lstm_by_hand(W_x, W_h, b, x, h, c):
+    """The course's LSTM equations, gates stacked i, f, g, o."""
+    H = h.size
+    a = W_x @ x + W_h @ h + b
+    i, f, g, o = sig(a[:H]), sig(a[H:2 * H]), np.tanh(a[2 * H:3 * H]), sig(a[3 * H:])
+    c_new = f * c + i * g
+    return {"Wx_x": W_x @ x, "Wh_h": W_h @ h, "a": a, "i": i, "f": f, "g": g, "o": o,
+            "f_c": f * c, "i_g": i * g, "c": c_new, "tanh_c": np.tanh(c_new),
+            "h": o * np.tanh(c_new)}
+
+
+def test_lstm_defaults_are_the_course_worked_example(client):
+    numbers, _ = page(client, "lstm-cell")
+    # topic 090, "One LSTM step by hand": f = 0.5, i = 0.8, g = 0.5, o = 0.9 from c_0 = 2
+    assert (numbers["i_1"], numbers["f_1"], numbers["g_1"], numbers["o_1"]) == ([0.8], [0.5], [0.5], [0.9])
+    assert numbers["c_1"] == [1.4]                        # 0.5 x 2 + 0.8 x 0.5
+    assert numbers["h_1"] == [0.79682] == [round(0.9 * math.tanh(1.4), 5)]
+    # x_2 = 0 and W_h = 0: every gate at sigma(0) = 0.5, nothing written, the cell halves
+    assert numbers["f_2"] == [0.5] and numbers["c_2"] == [0.7]
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"D": 3, "H": 2, "T": 5, "shift_f": 1.5, "seed": 7, "W_x-f1-2": "-1.5", "W_h-o0-1": "2",
+     "b-g1": "0.75", "x_1-2": "3", "c_0-1": "-4", "h_0-0": "0.5", "x_2-0": "-1"},
+    {"D": 2, "H": 3, "T": 16, "shift_f": -6, "seed": 123},
+])
+def test_lstm_every_intermediate_both_steps_and_the_sequence(client, params):
+    response = client.get(url("lstm-cell", params))
+    assert response.status_code == 200
+    numbers, values = shown(response.content), form_values(response.content)
+    D, H, T, shift = int(values["D"]), int(values["H"]), int(values["T"]), float(values["shift_f"])
+    W_x, W_h = stacked(values, "W_x", "ifgo", H, D), stacked(values, "W_h", "ifgo", H, H)
+    b = stacked(values, "b", "ifgo", H)
+    b[H:2 * H] += shift                                     # the forget shift, on every b_f
+    close(numbers["b_f_shifted"], b[H:2 * H])
+    xs = [grid(values, "x_1", D), grid(values, "x_2", D)] + [np.zeros(D)] * (T - 2)
+    h, c = grid(values, "h_0", H), grid(values, "c_0", H)
+    series = {"c": [c], "h": [h], "f": [], "i": []}
+    for t, x in enumerate(xs, start=1):
+        step = lstm_by_hand(W_x, W_h, b, x, h, c)
+        if t <= 2:
+            for key, value in step.items():
+                close(numbers[f"{key}_{t}"], value)
+        h, c = step["h"], step["c"]
+        for key in series:
+            series[key].append(step[key])
+    check_plotted(response.content, "lstm-sequence", series, {
+        "c": "cell state c", "h": "hidden state h", "f": "forget gate f", "i": "input gate i"})
+
+
+def test_lstm_forget_shift_keeps_or_wipes_the_cell(client):
+    _, defaults = page(client, "lstm-cell")
+    kept, _ = page(client, "lstm-cell", {**defaults, "shift_f": 6})
+    wiped, _ = page(client, "lstm-cell", {**defaults, "shift_f": -6})
+    for t in (1, 2):
+        assert kept[f"f_{t}"][0] > 0.997 and wiped[f"f_{t}"][0] < 0.003
+    assert abs(kept["f_c_2"][0] - kept["c_1"][0]) < 0.003 * abs(kept["c_1"][0])   # c_1 kept
+    assert kept["c_1"][0] > 2.3                 # almost all of c_0 = 2, plus i_1 g_1 = 0.4
+    assert abs(wiped["f_c_2"][0]) < 0.003 * abs(wiped["c_1"][0])                   # wiped
+    assert wiped["i_g_2"] == [0.0] and wiped["c_2"][0] < 0.002    # x_2 = 0 writes nothing
+
+
+def gru_by_hand(W_x, W_h, b_x, b_h, x, h):
+    """The course's GRU (PyTorch's): gates stacked r, z, n, the reset after the product."""
+    H = h.size
+    gx, gh = W_x @ x + b_x, W_h @ h + b_h
+    r, z = sig(gx[:H] + gh[:H]), sig(gx[H:2 * H] + gh[H:2 * H])
+    n = np.tanh(gx[2 * H:] + r * gh[2 * H:])
+    return {"Wx_x_bx": gx, "Wh_h_bh_rz": gh[:2 * H], "r": r, "z": z, "Whn_h_bhn": gh[2 * H:],
+            "r_Whn_h": r * gh[2 * H:], "n": n, "one_minus_z_n": (1 - z) * n, "z_h": z * h,
+            "h": (1 - z) * n + z * h}
+
+
+def test_gru_defaults_are_the_course_example(client):
+    numbers, _ = page(client, "gru-cell")
+    # topic 100: h_0 = 0.5, z_1 = 0.8, the candidate -0.2, so h_1 = 0.2 x (-0.2) + 0.8 x 0.5
+    assert numbers["z_1"] == [0.8] and numbers["n_1"] == [-0.2] and numbers["h_1"] == [0.36]
+    assert numbers["r_1"] == [0.5] and numbers["r_Whn_h_1"] == [0.25]
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"D": 2, "H": 3, "T": 6, "shift_r": -2.5, "shift_z": 1, "seed": 4, "W_x-n2-1": "1.5",
+     "W_h-r1-2": "-2", "b_h-n0": "0.9", "b_x-z2": "-0.3", "h_0-1": "-0.8", "x_2-1": "2"},
+    {"D": 4, "H": 4, "T": 16, "shift_r": 6, "shift_z": -6, "seed": 99},
+])
+def test_gru_every_intermediate_both_steps_and_the_sequence(client, params):
+    response = client.get(url("gru-cell", params))
+    assert response.status_code == 200
+    numbers, values = shown(response.content), form_values(response.content)
+    D, H, T = int(values["D"]), int(values["H"]), int(values["T"])
+    W_x, W_h = stacked(values, "W_x", "rzn", H, D), stacked(values, "W_h", "rzn", H, H)
+    b_x, b_h = stacked(values, "b_x", "rzn", H), stacked(values, "b_h", "rzn", H)
+    b_x[:H] += float(values["shift_r"])
+    b_x[H:2 * H] += float(values["shift_z"])
+    close(numbers["b_xr_shifted"], b_x[:H])
+    close(numbers["b_xz_shifted"], b_x[H:2 * H])
+    xs = [grid(values, "x_1", D), grid(values, "x_2", D)] + [np.zeros(D)] * (T - 2)
+    h = grid(values, "h_0", H)
+    series = {"h": [h], "n": [], "r": [], "z": []}
+    for t, x in enumerate(xs, start=1):
+        step = gru_by_hand(W_x, W_h, b_x, b_h, x, h)
+        if t <= 2:
+            for key, value in step.items():
+                close(numbers[f"{key}_{t}"], value)
+        h = step["h"]
+        for key in series:
+            series[key].append(step[key])
+    check_plotted(response.content, "gru-sequence", series, {
+        "h": "hidden state h", "n": "candidate h̃", "r": "reset gate r", "z": "update gate z"})
+
+
+def test_gru_reset_gate_decides_what_the_candidate_uses(client):
+    _, defaults = page(client, "gru-cell")
+    closed, _ = page(client, "gru-cell", {**defaults, "shift_r": -6})
+    opened, _ = page(client, "gru-cell", {**defaults, "shift_r": 6})
+    input_part = closed["Wx_x_bx_1"][2]                      # W_xn x_1 + b_xn
+    assert closed["r_1"][0] < 0.003
+    # the input's alone: r_1 < 0.003 lets less than 0.3% of W_hn h_0 + b_hn through
+    assert abs(closed["n_1"][0] - math.tanh(input_part)) < 0.003 * abs(closed["Whn_h_bhn_1"][0])
+    assert opened["r_1"][0] > 0.997
+    assert abs(opened["n_1"][0] - math.tanh(input_part + opened["Whn_h_bhn_1"][0])) \
+        < 0.003 * abs(opened["Whn_h_bhn_1"][0])
+    # z near 1 keeps h_0 (the course's convention), near 0 takes the candidate
+    keep, _ = page(client, "gru-cell", {**defaults, "shift_z": 6})
+    take, _ = page(client, "gru-cell", {**defaults, "shift_z": -6})
+    assert abs(keep["h_1"][0] - float(defaults["h_0-0"])) < 0.01
+    assert abs(take["h_1"][0] - take["n_1"][0]) < 0.01

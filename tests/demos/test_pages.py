@@ -31,12 +31,14 @@ def test_demo_list_shows_every_demo_by_topic(client, small_course):
     assert 'aria-current="page">Demos' in text
 
 
-def test_topic_page_lists_its_demos_through_the_template_tag(client, small_course):
+def test_topic_page_lists_its_demos_through_the_template_tag(client, small_course, monkeypatch):
     text = client.get("/topics/hidden-state/").content.decode()
     assert 'id="demos"' in text
     for demo in catalogue.for_topic("hidden-state"):
         assert demo.get_absolute_url() in text
-    assert "/demos/losses/" not in text
+    assert "/demos/losses/" not in text and "/demos/gru-cell/" not in text
+    assert "/demos/gru-cell/" in client.get("/topics/gru/").content.decode()
+    monkeypatch.setattr(catalogue, "DEMOS", tuple(d for d in catalogue.DEMOS if "gru" not in d.topics))
     assert 'id="demos"' not in client.get("/topics/gru/").content.decode()   # none: nothing shown
 
 
@@ -74,6 +76,8 @@ def _query(params):
 EDITS = {
     "hidden-state": {"D": 4, "H": 4, "Q": 4, "nonlinearity": "relu", "W_x-0-2": "2"},
     "forward-propagation": {"T": 20, "D": 4, "H": 8, "X-19-3": "-2"},
+    "lstm-cell": {"D": 4, "H": 3, "T": 16, "shift_f": "-2.5", "W_x-f2-3": "1.5"},
+    "gru-cell": {"D": 4, "H": 4, "T": 16, "shift_r": "3", "shift_z": "-1", "W_h-n3-3": "-2"},
     "activation-functions": {"a": "-4.5", "w_h": "2.5", "T": 100, "Q": 10, "span": 20},
     "losses": {"mse_Q": 8, "Q": 8, "y": 8, "T": 8, "letters": 4, "target": "abc"},
     "vanishing-gradients": {"rho": 3, "T": 60, "H": 16, "D": 8, "steps": 10, "train_T": 30,
@@ -120,6 +124,22 @@ def test_changing_a_size_keeps_the_overlap_and_fills_new_entries_from_the_seed(c
     assert form_values(client.get(url("hidden-state", params)).content) == values
     other = form_values(client.get(url("hidden-state", {**params, "seed": 43})).content)
     assert other["W_x-2-0"] != values["W_x-2-0"] or other["W_x-2-1"] != values["W_x-2-1"]
+
+
+@pytest.mark.parametrize("slug, module, gate", [("lstm-cell", "lstm_cell", "f"),
+                                                 ("gru-cell", "gru_cell", "z")])
+def test_a_gated_cell_keeps_each_gates_own_entries_when_h_changes(client, slug, module, gate):
+    from studyapp import demos
+    gates = getattr(demos, module).GATES
+    values = form_values(client.get(url(slug)).content)              # H = 1, D = 1
+    values[f"W_x-{gate}0-0"] = "0.7"
+    wider = form_values(client.get(url(slug, {**values, "H": 2})).content)
+    assert wider[f"W_x-{gate}0-0"] == "0.7"                           # the same gate's row
+    drawn = getattr(demos, module).draw(int(values["seed"]))["W_x"]
+    k = gates.index(gate)
+    assert float(wider[f"W_x-{gate}1-0"]) == drawn[k, 1, 0]           # its new row, drawn
+    assert {key for key in wider if key.startswith("W_x-")} == {
+        f"W_x-{g}{i}-0" for g in gates for i in range(2)}
 
 
 def test_resample_draws_a_new_seed_and_redraws_every_entry(client):
@@ -169,7 +189,7 @@ def _bound_cases():
             elif isinstance(field, django_forms.ChoiceField):
                 cases.append((demo.slug, name, "sideways"))
         for grid in demo.form_class.grids:
-            key = grid.key(0) if grid.is_vector else grid.key(0, 0)
+            key = grid.key(*[0] * grid.ndim)
             cases += [(demo.slug, key, grid.high + 1), (demo.slug, key, "1,2,3")]
     return cases
 
@@ -220,7 +240,9 @@ def test_ctc_bounds_keep_the_list_on_a_page():
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(slug=st.sampled_from(SLUGS), key=st.sampled_from(["D", "H", "T", "a", "rho", "W_x-0-0",
                                                           "X-0-0", "s-1", "target", "seed",
-                                                          "ctc_s-0-0", "y", "nonlinearity"]),
+                                                          "ctc_s-0-0", "y", "nonlinearity",
+                                                          "W_x-f0-0", "b_h-n0", "shift_f",
+                                                          "shift_r"]),
        value=st.one_of(st.text(max_size=12), st.floats(allow_nan=True, allow_infinity=True),
                        st.integers(-10**12, 10**12)))
 def test_no_value_makes_a_500(client, slug, key, value):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from rnncore.trainer import Trainer
 from studyapp.lab import bounds, training
+from studyapp.lab.backup import export_runs
 from studyapp.lab.models import Run
 
 from .conftest import SMALL, SMALL_CONFIG, start, started_run
@@ -337,7 +338,7 @@ def test_export_lists_settings_and_metrics(client, htmx):
 
     run = started_run(client)
     poll(client, run, htmx)
-    exported = training.export_runs(learner_of(client))
+    exported = list(export_runs(learner_of(client)))
     assert exported[0]["settings"] == SMALL and exported[0]["step"] == 3
     assert set(exported[0]["metrics"]) == {"eval_loss", "eval_mse"}
 

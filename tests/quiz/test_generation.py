@@ -466,3 +466,18 @@ def test_a_typed_mistake_is_recognised_and_named():
     assert generation.mistake_markdown(mistaken) == f"**{mistaken.mistake}.** {mistaken.explanation}"
     right = next(o for o in q.options if not o.mistake)
     assert generation.mistake_markdown(right) == ""
+
+
+@pytest.mark.parametrize("slug", sorted(GENERATORS))
+def test_symbols_in_stems_solutions_and_mistakes_are_set_as_math(slug):
+    """A subscript or superscript outside $...$ (and outside `code`) would show as plain text
+    such as "y_t" instead of MathML."""
+    import re
+
+    for seed in range(6):
+        question = generate(slug, seed)
+        texts = [question.stem, solution_markdown(question)]
+        texts += [generation.mistake_markdown(option) or "" for option in question.options]
+        for text in texts:
+            prose = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`", " ", text, flags=re.S)
+            assert not re.findall(r"\b[A-Za-z]+_[A-Za-z0-9{]|[A-Za-z0-9}]\^[A-Za-z0-9{]", prose), (seed, prose)

@@ -15,7 +15,9 @@ from django.contrib.auth import get_user_model
 from studyapp.accounts.exports import parts
 from studyapp.accounts.models import Learner
 from studyapp.course.models import Flashcard, Source, Topic
+from studyapp.accounts.exports import NotEmpty, RestoreError
 from studyapp.review import anki, exports, imports, optimizer
+from studyapp.review.restore import restore_backup
 from studyapp.review import scheduling as s
 from studyapp.review.models import CardState, Review
 
@@ -188,14 +190,16 @@ def test_json_backup_restores_exactly_into_an_empty_account(log_cards):
     assert sum(entry["undone"] for entry in document["review"]["log"]) == 1
 
     bob = new_learner("bob")
-    restored = imports.restore_backup(learner=bob, data=backup)
-    assert restored.entries == Review.objects.filter(learner=ada).count()
+    restored = restore_backup(learner=bob, data=backup)
+    entries = Review.objects.filter(learner=ada).count()
+    assert str(restored) == (f"Restored 126 card states and {entries} log entries, 0 quiz attempts "
+                             "(0 questions) and 0 lab runs.")
     again = json.loads(export_json(bob))
     assert again["review"] == document["review"]
     for state in CardState.objects.filter(learner=bob):
         assert s.replay_card(card_state=state) == s.snapshot(state)
-    with pytest.raises(imports.NotEmpty):
-        imports.restore_backup(learner=bob, data=backup)
+    with pytest.raises(NotEmpty):
+        restore_backup(learner=bob, data=backup)
 
 
 def test_a_forged_or_damaged_backup_changes_nothing(log_cards):
@@ -205,14 +209,14 @@ def test_a_forged_or_damaged_backup_changes_nothing(log_cards):
     bob = new_learner("bob")
     forged = json.loads(json.dumps(document))
     forged["review"]["card_states"][0]["stability"] = 999.0
-    with pytest.raises(imports.RestoreError, match="does not replay"):
-        imports.restore_backup(learner=bob, data=json.dumps(forged).encode())
+    with pytest.raises(RestoreError, match="does not replay"):
+        restore_backup(learner=bob, data=json.dumps(forged).encode())
     forged = json.loads(json.dumps(document))
     forged["review"]["log"][3]["card"] = "not-a-card"
-    with pytest.raises(imports.RestoreError, match="log entry 4: no card"):
-        imports.restore_backup(learner=bob, data=json.dumps(forged).encode())
-    with pytest.raises(imports.RestoreError, match="not a backup"):
-        imports.restore_backup(learner=bob, data=b'{"format": "other"}')
+    with pytest.raises(RestoreError, match="log entry 4: no card"):
+        restore_backup(learner=bob, data=json.dumps(forged).encode())
+    with pytest.raises(RestoreError, match="not a backup"):
+        restore_backup(learner=bob, data=b'{"format": "other"}')
     assert not CardState.objects.filter(learner=bob).exists() and not Review.objects.filter(learner=bob).exists()
 
 

@@ -52,7 +52,7 @@ def test_softmax_cross_entropy_by_hand():
     np.testing.assert_allclose(trace["y_hat"], e / e.sum())
     np.testing.assert_allclose(trace["y_hat_y"], e[1] / e.sum())
     assert float(trace["loss"]) == pytest.approx(-math.log(e[1] / e.sum()))
-    assert trace.entries[3].note == "the probability of the target class y_1 = 2"
+    assert trace.entries[3].note == "the probability of the target class $y_1 = 2$"
 
 
 @pytest.mark.parametrize("seed", range(10))

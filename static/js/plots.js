@@ -49,19 +49,22 @@
     return lines.join("<br>");
   }
 
-  // Relayout updates ({"legend.y": 1.02, ...}) for a figure in a box `width` pixels wide.
+  // Relayout updates ({"legend.y": 1, ...}) for a figure in a box `width` pixels wide.
   function narrowLayout(data, layout, width) {
     var updates = {};
     var font = get(layout, "font.size") || 12;
     // A legend in a row under the plot wraps onto several rows in a narrow box and runs into the
-    // x axis's title; above the plot it pushes the plot down instead.
+    // x axis's title; at the top of the figure (under its title) it pushes the plot down instead,
+    // settle() making room for it, the title and any notes above the plot.
     var legend = layout.legend || {};
     if (layout.showlegend !== false && legend.orientation === "h" && (legend.y === undefined || legend.y < 0)) {
-      updates["legend.y"] = 1.02; updates["legend.yanchor"] = "bottom";
-      updates["legend.x"] = 0; updates["legend.xanchor"] = "left";
+      updates["legend.yref"] = "container"; updates["legend.y"] = 1; updates["legend.yanchor"] = "top";
+      updates["legend.xref"] = "container"; updates["legend.x"] = 0; updates["legend.xanchor"] = "left";
+      // Legend groups would each take a row of their own: the entries flow on as few as fit.
+      if (legend.traceorder === undefined) updates["legend.traceorder"] = "normal";
     }
-    // A title wider than the box: onto lines, with room made for them. With the legend above
-    // the plot too, the title goes to the very top and settle() makes room for both.
+    // A title wider than the box: onto lines, with room made for them. With the legend moved
+    // up too, the title goes to the very top, the legend under it.
     var title = get(layout, "title.text");
     var perLine = Math.floor((width - 24) / ((get(layout, "title.font.size") || font * 1.4) * 0.55));
     if (title && title.length > perLine) {
@@ -120,23 +123,39 @@
   }
 
   // After a layout change: a figure wider than its box scrolls inside it, its latest end shown;
-  // a title and a legend both above the plot get room for both, measured as drawn.
+  // a legend moved up gets room under the title and above any notes over the plot, measured as
+  // drawn (plotly.js does not stack them itself).
   function settle(area) {
     var narrow = area._siteNarrow;
     var scrolls = !!(narrow && narrow.width);
     area.classList.toggle("is-scrolling", scrolls);
     if (scrolls) area.scrollLeft = area.scrollWidth;
-    if (!narrow || narrow["title.yref"] !== "container") return;
-    var title = area.querySelector(".g-gtitle"), legend = area.querySelector(".legend");
-    if (!title || !legend || !area._fullLayout) return;
-    var top = area.getBoundingClientRect().top, box = title.getBoundingClientRect();
-    // plotly.js sets a title of several lines too high by its extra lines: down by as much.
-    var shift = Math.max(0, Math.ceil(top + 4 - box.top));
-    var needed = Math.ceil(box.bottom + shift - top + legend.getBoundingClientRect().height + 10);
-    if (shift || Math.abs(needed - area._fullLayout.margin.t) > 2) {
-      narrow["margin.t"] = needed;
-      narrow["title.pad.t"] = (narrow["title.pad.t"] || 0) + shift;
-      Plotly.relayout(area, { "margin.t": needed, "title.pad.t": narrow["title.pad.t"] });
+    if (!narrow || narrow["legend.yref"] !== "container" || !area._fullLayout) return;
+    var legend = area.querySelector(".legend");
+    if (!legend) return;
+    var top = area.getBoundingClientRect().top, full = area._fullLayout;
+    var titleBottom = 0, shift = 0, title = area.querySelector(".g-gtitle .gtitle");
+    if (title && narrow["title.yref"] === "container") {
+      var box = title.getBoundingClientRect();
+      // plotly.js sets a title of several lines too high by its extra lines: down by as much.
+      shift = Math.max(0, Math.ceil(top + 4 - box.top));
+      titleBottom = box.bottom + shift - top;
+    }
+    var plotTop = full._size.t, notes = 0;
+    area.querySelectorAll(".annotation").forEach(function (note) {
+      var b = note.getBoundingClientRect();
+      if (b.height && b.bottom - top <= plotTop + 2) notes = Math.max(notes, plotTop - (b.top - top));
+    });
+    var needed = Math.ceil(titleBottom + legend.getBoundingClientRect().height + notes + 12);
+    var y = 1 - (titleBottom + 4) / full.height;
+    if (shift || Math.abs(needed - full.margin.t) > 2 || Math.abs(y - full.legend.y) > 0.005) {
+      // The figure grows by the room made, so the plot itself keeps its height.
+      var height = Math.ceil(full.height + needed - full.margin.t);
+      y = 1 - (titleBottom + 4) / height;
+      narrow["margin.t"] = needed; narrow["legend.y"] = y; narrow.height = height;
+      var updates = { "margin.t": needed, "legend.y": y, height: height };
+      if (shift) updates["title.pad.t"] = narrow["title.pad.t"] = (narrow["title.pad.t"] || 0) + shift;
+      Plotly.relayout(area, updates);
     }
   }
 
@@ -153,7 +172,11 @@
     if (area._siteNarrow) {
       Object.keys(area._siteNarrow).forEach(function (path) { setPath(layout, path, area._siteNarrow[path]); });
     }
-    Plotly.react(area, figure.data, layout, CONFIG).then(function () { settle(area); });
+    Plotly.react(area, figure.data, layout, CONFIG).then(function () {
+      // Again after every redraw: traces the page adds later (the lab's) grow the legend.
+      if (!area._siteSettles) { area._siteSettles = true; area.on("plotly_afterplot", function () { settle(area); }); }
+      settle(area);
+    });
   }
 
   // A box that crossed NARROW since it was drawn: its layout changed over, data kept.

@@ -72,7 +72,7 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
-    if (target.closest && target.closest("input, select, textarea, button, a, [contenteditable]")) return;
+    if (target.closest && target.closest("input, select, textarea, button, a, summary, [contenteditable]")) return;
     var live = document.getElementById("run-live");
     if (!live) return;
     var control = null;

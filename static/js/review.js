@@ -54,8 +54,8 @@
     if (event.ctrlKey) {
       if (key === "z" || key === "Z") action = "undo";
     } else if (key === " " || key === "Enter") {
-      // A focused button (and a focused link, on Enter) does its own job natively.
-      if (tag === "BUTTON" || (tag === "A" && key === "Enter")) return;
+      // A focused button or disclosure (and a focused link, on Enter) does its own job natively.
+      if (tag === "BUTTON" || tag === "SUMMARY" || (tag === "A" && key === "Enter")) return;
       action = area().querySelector('[data-key="reveal"]') ? "reveal" : "3";
     } else if (key === "1" || key === "2" || key === "3" || key === "4") {
       action = key;

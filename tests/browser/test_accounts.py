@@ -64,7 +64,8 @@ def test_a_guest_signs_up_keeps_the_counts_and_logs_in_again(page, live_server, 
     assert counts(page) == guest_counts
     assert page.locator("#review-area .progress-text").inner_text() == progress
 
-    # Log out (a POST button in the header), then log in again: the schedule is there.
+    # Log out (a POST button in the header's account menu), then log in again: the schedule is there.
+    page.locator(".account-menu summary").click()
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
     page.goto(live_server.url + "/review/")
@@ -77,10 +78,12 @@ def test_a_guest_signs_up_keeps_the_counts_and_logs_in_again(page, live_server, 
     assert page.url.startswith(live_server.url + "/review/")
     assert counts(page) == guest_counts
 
-    # The account page, then the header's settings link.
-    page.locator(".site-account-name").click()
+    # The account page, then the settings link, from the header's account menu.
+    page.locator(".account-menu summary").click()
+    page.get_by_role("link", name="Your account").click()
     expect(page.locator("h1")).to_have_text("Your account")
     expect(page.locator(".account-counts")).to_contain_text("3 reviews")
+    page.locator(".account-menu summary").click()
     page.get_by_role("link", name="Settings", exact=True).click()
     expect(page.locator("h1")).to_have_text("Review settings")
     assert page.evaluate("window.__cspViolations") == []

@@ -40,8 +40,7 @@ def _context(learner, **extra):
     return {"reviews": reviews, "status": optimizer.status(learner=learner), "custom_parameters": custom,
             "topics": Topic.objects.live().order_by("order"), "parts": [name for name, _ in parts()],
             "restores": [r.contents for _, r in restorers()],
-            "restore_into": and_join([r.noun for _, r in restorers()], "or"),
-            "is_guest": learner is None or learner.is_guest, "max_mb": imports.MAX_BYTES // 1024 // 1024,
+            "restore_into": and_join([r.noun for _, r in restorers()], "or"), "max_mb": imports.MAX_BYTES // 1024 // 1024,
             "max_lines": imports.MAX_LINES, "max_backup_mb": imports.MAX_BACKUP_BYTES // 1024 // 1024, "min_items": optimizer.MIN_ITEMS, **extra}
 
 

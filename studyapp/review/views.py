@@ -199,7 +199,6 @@ def _render(request, *, topic, learner, session, now, card=None, card_state=None
         "shown": token or (shown_token(card_id=card.pk, version=version, shown_at=now) if card else ""),
         "undo": scheduling.last_undoable(learner=learner, session=session),
         "summary": summary, "progress_max": summary.reviews + queue.counts.total,
-        "is_guest": learner is None or learner.is_guest,
         "pending_guest": not request.htmx and pending_guest(request) is not None,
         "needs_time_zone": not settings.time_zone,
         "page_url": _page_url(topic, session), "message": message, "status": status,
@@ -241,7 +240,6 @@ def settings_page(request: HtmxHttpRequest):
         form = SettingsForm(initial=SettingsForm.initial_from(stored))
     return render_page(request, "review/settings_form.html", {
         "form": form, "saved": saved, "zone_unknown": not stored.time_zone,
-        "is_guest": learner is None or learner.is_guest,
     }, partial="settings-form", status=status)
 
 
@@ -317,7 +315,6 @@ def _stats(request, topic):
     figures = plotting.statistics_figures(stats) if stats.has_reviews else {}
     return render_page(request, "review/stats_detail.html", {
         "stats": stats, "topic": topic, "figures": figures,
-        "is_guest": learner is None or learner.is_guest,
         "zone": stats.settings.time_zone or "UTC",
         "live_topics": [p.topic for p in stats.topics] if topic is None else [],
     })

@@ -141,7 +141,7 @@ DEMOS: dict[str, dict[str, Bound]] = {
     "clipping": {
         "steps": Bound(1, 10, 5, "training steps"),
         "hidden_size": Bound(1, 16, 8, "H"),
-        "seq_len": Bound(5, 30, 20, "T"),
+        "seq_len": Bound(5, 25, 20, "T"),
         "batch_size": Bound(1, 16, 8, "N"),
         "clip_value": Bound(0.01, 100.0, 1.0, "max global norm"),
         "lr": Bound(1e-4, 10.0, 0.1, "learning rate (large ones explode without clipping)"),

@@ -80,7 +80,7 @@ EDITS = {
     "gru-cell": {"D": 4, "H": 4, "T": 16, "shift_r": "3", "shift_z": "-1", "W_h-n3-3": "-2"},
     "activation-functions": {"a": "-4.5", "w_h": "2.5", "T": 100, "Q": 10, "span": 20},
     "losses": {"mse_Q": 8, "Q": 8, "y": 8, "T": 8, "letters": 4, "target": "abc"},
-    "vanishing-gradients": {"rho": 3, "T": 60, "H": 16, "D": 8, "steps": 10, "train_T": 30,
+    "vanishing-gradients": {"rho": 3, "T": 60, "H": 16, "D": 8, "steps": 10, "train_T": 25,
                             "train_H": 16, "batch": 16},
 }
 

@@ -88,7 +88,8 @@ def _detail_context(state: training.RunState) -> dict:
             "points_json": json.dumps(charts.points(state, run.step)), "since": run.step,
             "share_query": settings_query(run.settings), "bounds": bounds,
             "baselines": _baselines(state.baseline),
-            "settings_rows": settings_rows(run.settings)}
+            "settings_rows": settings_rows(run.settings),
+            "chunk_steps": bounds.chunk_steps(run.max_steps)}
 
 
 TEMPERATURE_MESSAGE = (f"The temperature must be a number from {bounds.TEMPERATURE[0]} to "
@@ -177,6 +178,11 @@ def run_start(request: HtmxHttpRequest, run_id: int):
         state = training.state_of(run=run)
         state.notice = str(refused)
         return _live(request, state, since=since, status=409)
+    if not request.htmx:
+        # Without JavaScript nothing polls: a plain Start trains one chunk here and pauses, so
+        # the page it returns to shows the new steps and offers the next chunk.
+        training.poll_run(run=run)
+        state = training.pause_run(run=run)
     return _live(request, state, since=since)
 
 

@@ -371,3 +371,23 @@ def test_every_figure_of_a_run_is_valid_plotly(client, htmx, task, extra):
         go.Figure(entry["data"])                        # plotly validates every property
     loss = figures[0]["data"]["data"][0]
     assert loss["meta"] == "loss" and len(loss["y"]) == run.step > 0
+
+
+def test_without_javascript_each_start_trains_a_chunk_and_pauses(client, htmx):
+    run = started_run(client)                       # created running, as the lab form does
+    chunk = bounds.chunk_steps(run.max_steps)
+    page = client.get(f"/lab/runs/{run.pk}/").content.decode()
+    assert f"Train {chunk} steps" in page and "<noscript>" in page
+    for presses in (1, 2):
+        response = client.post(f"/lab/runs/{run.pk}/start/")
+        assert response.status_code == 302 and response["Location"] == f"/lab/runs/{run.pk}/"
+        run.refresh_from_db()
+        assert run.step == presses * chunk and not run.running
+    # the same network as training in one go (chunks are deterministic)
+    assert training.state_of(run=run).history["loss"] == one_go(steps=2 * chunk).history["loss"]
+    page = client.get(f"/lab/runs/{run.pk}/").content.decode()
+    assert "Paused" in page and "Resume" in page
+    # with JavaScript (htmx), Start only starts: the page's polls train
+    client.post(f"/lab/runs/{run.pk}/start/", **htmx)
+    run.refresh_from_db()
+    assert run.running and run.step == 2 * chunk

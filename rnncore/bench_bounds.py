@@ -97,6 +97,14 @@ def demo_calls() -> dict[str, callable]:
         RNN(f["input_size"], f["hidden_size"], dtype=np.float64, seed=0).forward(x_forward)
     calls["forward"] = forward
 
+    bi = _top("bidirectional")
+    x_bidirectional = rng.standard_normal((bi["seq_len"], 1, bi["input_size"]))
+
+    def bidirectional():
+        RNN(bi["input_size"], bi["hidden_size"], num_layers=bi["num_layers"],
+            bidirectional=bi["directions"] == 2, dtype=np.float64, seed=0).forward(x_bidirectional)
+    calls["bidirectional"] = bidirectional
+
     a = _top("activations")
     grid = np.linspace(-a["x_max"], a["x_max"], a["points"])
     example = rng.standard_normal(a["softmax_size"])

@@ -105,6 +105,16 @@ DEMOS: dict[str, dict[str, Bound]] = {
         "seq_len": Bound(1, 50, 8, "T"),
         "seed": Bound(0, limits.MAX_SEED, 0, "draws the weights and the inputs"),
     },
+    # a float64 RNN layer, stacked and bidirectional, over one short sequence: every state of
+    # every layer and direction, the outputs and h_n shown (the page lists each as numbers)
+    "bidirectional": {
+        "input_size": Bound(1, 4, 1, "D"),
+        "hidden_size": Bound(1, 8, 2, "H, per direction"),
+        "seq_len": Bound(1, 20, 5, "T"),
+        "num_layers": Bound(1, 3, 2, "L, stacked layers"),
+        "directions": Bound(1, 2, 2, "1 (forward only) or 2 (bidirectional)"),
+        "seed": Bound(0, limits.MAX_SEED, 0, "draws the weights and the inputs"),
+    },
     # sigmoid, tanh, ReLU and softmax with their derivatives over a grid of x; a chain of T
     # derivatives (what BPTT multiplies)
     "activations": {

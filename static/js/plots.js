@@ -99,6 +99,21 @@
           updates["yaxis.side"] = "right"; updates["margin.l"] = right; updates["margin.r"] = left;
         }
       }
+      // A grid of square cells (the demos' heatmaps, studyapp/demos/figures.py cell_grid) keeps
+      // its cells apart and scrolls sideways within its box rather than overlap them: as a
+      // calendar, the row names at the end in view, and the title there too.
+      var marker = trace.marker || {};
+      if (trace.type === "scatter" && marker.symbol === "square" && Array.isArray(trace.x)) {
+        var columns = trace.x.filter(function (x, i, all) { return all.indexOf(x) === i; }).length;
+        var cell = (marker.size || 26) + 4;
+        var l = get(layout, "margin.l") || 0, r = get(layout, "margin.r") || 0;
+        if ((width - l - r) / columns < cell) {
+          updates.width = l + r + cell * columns;
+          updates["yaxis.side"] = "right"; updates["margin.l"] = r; updates["margin.r"] = l;
+          updates["title.x"] = (updates.width - width) / updates.width;
+          updates["title.xanchor"] = "left";
+        }
+      }
     });
     return updates;
   }

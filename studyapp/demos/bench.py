@@ -26,6 +26,8 @@ AT_BOUNDS = {
     "lstm-cell": {"D": "max", "H": "max", "T": "max"},
     "gru-cell": {"D": "max", "H": "max", "T": "max"},
     "forward-propagation": {"D": "max", "H": "max", "T": "max"},
+    "bidirectional-stacked": {"directions": "max", "layers": "max", "T": "max", "D": "max",
+                              "H": "max"},
     "activation-functions": {"T": "max", "Q": "max", "span": "max"},
     "losses": {"mse_Q": "max", "Q": "max", "T": "max", "letters": "max", "target": "abc"},
     "vanishing-gradients": {"T": "max", "H": "max", "D": "max", "rho": "max", "steps": "max",

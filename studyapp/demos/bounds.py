@@ -117,6 +117,16 @@ SEQUENCE_HIDDEN_SIZE = _narrow(_engine("forward", "hidden_size"), 8,
 SEQUENCE_LENGTH = _narrow(_engine("forward", "seq_len"), 20,
                           "each step is a column of the drawing and a row of inputs")
 
+# Bidirectional and stacked RNNs: one RNN layer (num_layers, bidirectional) over a sequence,
+# every state of every layer and direction listed as numbers.
+STACK_INPUT_SIZE = _engine("bidirectional", "input_size")
+STACK_HIDDEN_SIZE = _narrow(_engine("bidirectional", "hidden_size"), 4,
+                            "each step lists L x dirs x H states, and the output 2H of them")
+STACK_LENGTH = _narrow(_engine("bidirectional", "seq_len"), 12,
+                       "each step is a row of the tables and a column of the heatmap")
+STACK_LAYERS = _engine("bidirectional", "num_layers")
+STACK_DIRECTIONS = _engine("bidirectional", "directions")
+
 # Activation functions over a grid; a chain of T derivatives; softmax.
 ACTIVATION_POINTS = _engine("activations", "points").default
 ACTIVATION_RANGE = _engine("activations", "x_max")

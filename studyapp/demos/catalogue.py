@@ -14,8 +14,8 @@ from types import ModuleType
 
 from django.urls import reverse
 
-from . import (activations, forms, forward_pass, gradient_flow, gru_cell, hidden_state, losses,
-               lstm_cell)
+from . import (activations, bidirectional, forms, forward_pass, gradient_flow, gru_cell,
+               hidden_state, losses, lstm_cell)
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,12 @@ DEMOS: tuple[Demo, ...] = (
          r"the update gate $z_t$, the candidate $\tilde{h}_t$ and $h_t$; shift the gates' biases "
          "and see what the candidate uses and what the state keeps.",
          ("gru",), gru_cell, forms.GRUCellForm),
+    Demo("bidirectional-stacked", "Bidirectional and stacked RNNs",
+         "Run a short input through an RNN of one to three layers, one direction or two: every "
+         "layer's forward and backward states over time, the output "
+         r"$[\overrightarrow{h}_t ; \overleftarrow{h}_t]$ at each step, what `h_n` holds (and "
+         "why `output[-1]` is not it) and the parameters of each layer.",
+         ("bidirectional-rnns", "deep-rnns"), bidirectional, forms.BidirectionalForm),
     Demo("activation-functions", "Activation functions and their derivatives",
          "Sigmoid, tanh, ReLU and softmax with their derivatives: where they saturate, and what "
          "a chain of $T$ derivatives does to a gradient.",

@@ -18,8 +18,8 @@ import numpy as np
 from django import forms
 from django.http import QueryDict
 
-from . import (activations, bounds, forward_pass, gradient_flow, gru_cell, hidden_state, losses,
-               lstm_cell)
+from . import (activations, bidirectional, bounds, forward_pass, gradient_flow, gru_cell,
+               hidden_state, losses, lstm_cell)
 from .display import number
 
 
@@ -433,6 +433,21 @@ class ForwardPassForm(DemoForm):
     )
     draw = staticmethod(forward_pass.draw)
     defaults = forward_pass.DEFAULTS
+
+
+class BidirectionalForm(DemoForm):
+    directions = size_field("Directions", bounds.STACK_DIRECTIONS,
+                            "1: forward only; 2: bidirectional, a backward chain beside it.")
+    layers = size_field("Layers L", bounds.STACK_LAYERS)
+    T = size_field("Sequence length T", bounds.STACK_LENGTH)
+    D = size_field("Input size D", bounds.STACK_INPUT_SIZE)
+    H = size_field("Hidden size H (per direction)", bounds.STACK_HIDDEN_SIZE)
+    seed = seed_field("Draws every layer's weights and the inputs the link does not give; "
+                      "Resample draws a new one.")
+
+    grids = (Grid("X", "x_t", r"x_1, \dots, x_T \text{ (one row per step)}", "T", "D"),)
+    draw = staticmethod(bidirectional.draw)
+    defaults = bidirectional.DEFAULTS
 
 
 class ActivationsForm(DemoForm):

@@ -21,7 +21,7 @@ from studyapp.plots import figure
 from . import bounds
 from .display import number, symbol
 from .errors import InputError
-from .figures import cell_grid
+from .figures import states_heatmap
 
 DEFAULTS = {
     "D": 1, "H": 3, "T": 6, "nonlinearity": "tanh", "seed": 2,
@@ -72,16 +72,9 @@ def compute(*, D: int, H: int, T: int, nonlinearity: str, seed: int, X: np.ndarr
 
 
 def _heatmap(states: np.ndarray, nonlinearity: str) -> dict:
-    T, H = states.shape
     limit = 1.0 if nonlinearity == "tanh" else max(1.0, float(np.max(np.abs(states))))
-    trace = cell_grid(states.T, list(range(1, T + 1)), [f"unit {j + 1}" for j in range(H)],
-                      zmin=-limit, zmax=limit, colorscale="RdBu", reversescale=True, name="h_t",
-                      hover="t = %{x}, %{y}: %{customdata:.5f}", size=max(14, min(30, 520 // T)))
-    return figure([trace], title={"text": "Hidden states over time (blue > 0, red < 0)", "x": 0},
-                  xaxis={"title": {"text": "step t"}, "dtick": 1, "showgrid": False,
-                         "zeroline": False, "range": [0.4, T + 0.6]},
-                  yaxis={"autorange": "reversed", "type": "category", "showgrid": False},
-                  showlegend=False, margin={"l": 64, "r": 16, "t": 36, "b": 48})
+    return states_heatmap(states, [f"unit {j + 1}" for j in range(states.shape[1])], limit=limit,
+                          title="Hidden states over time (blue > 0, red < 0)")
 
 
 def _lines(states: np.ndarray) -> dict:

@@ -87,6 +87,33 @@ def test_forward_propagation_heatmap_and_unrolled_network(page, live_server, cou
     assert console_errors == []
 
 
+def test_bidirectional_stacked_directions_recompute(page, live_server, course, console_errors):
+    page.add_init_script(CSP_VIOLATIONS)
+    page.goto(live_server.url + "/demos/bidirectional-stacked/")
+    wait_plot(page, "bi-states-plot")
+    H = 2
+    forward_1 = values(page, "h1f_1")
+    assert len(values(page, "out_5")) == 2 * H and values(page, "hn_3") == values(page, "h2b_1")
+    assert values(page, "output_last")[H:] != values(page, "hn_3")     # h←_T, not h←_1
+    rows = len(plot_data(page, "bi-states-plot")[0]["x"])
+
+    page.select_option("#id_directions", "1")           # forward only: no backward chain
+    expect(page.locator("[data-key='h1b_1']")).to_have_count(0)
+    assert values(page, "h1f_1") == forward_1           # the same forward weights
+    assert len(values(page, "out_5")) == H
+    assert values(page, "output_last") == values(page, "hn_1") == values(page, "summary")
+    expect(page.locator("[data-key='hn_2']")).to_have_count(0)
+    page.wait_for_function(
+        f"() => document.getElementById('bi-states-plot').data[0].x.length === {rows // 2}")
+    assert query(page)["directions"] == ["1"]
+
+    page.select_option("#id_layers", "3")
+    expect(page.locator("[data-key='h3f_1']")).to_be_visible()
+    expect(page.locator("[data-key='params_3']")).to_have_attribute("data-values", "2 12 12")
+    assert page.evaluate("window.__cspViolations") == []
+    assert console_errors == []
+
+
 def test_activation_functions_point_and_chain(page, live_server, course, console_errors):
     page.goto(live_server.url + "/demos/activation-functions/")
     wait_plot(page, "act-chain-plot")
@@ -222,7 +249,7 @@ def test_demo_pages_keep_the_front_end_rules(page, live_server, course, console_
     expect(page.locator("h1")).to_have_text("Hidden state, step by step")
     page.wait_for_load_state("load")
     for slug in ("hidden-state", "forward-propagation", "activation-functions", "losses",
-                 "vanishing-gradients", "lstm-cell", "gru-cell"):
+                 "vanishing-gradients", "lstm-cell", "gru-cell", "bidirectional-stacked"):
         page.goto(f"{live_server.url}/demos/{slug}/")
         assert page.evaluate("htmx.config.allowEval") is False
         assert page.evaluate("[...document.scripts].filter(s => !s.src).length") == 0

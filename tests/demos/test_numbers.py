@@ -83,6 +83,81 @@ def test_forward_propagation_matches_a_numpy_loop(client):
             close(numbers[f"h_{t + 1}"], h)
 
 
+# ---- bidirectional and stacked RNNs ----------------------------------------------------------
+
+def _shown_weight(numbers, name, rows, cols=None):
+    """A weight the page lists (the layer's own state_dict), as an array."""
+    value = np.array(numbers[name])
+    return value if cols is None else value.reshape(rows, cols)
+
+
+@pytest.mark.parametrize("params", [
+    None,                                                             # 2 directions, 2 layers
+    {"directions": 1, "layers": 1, "T": 6, "D": 2, "H": 3, "seed": 8},
+    {"directions": 2, "layers": 1, "T": 4, "D": 1, "H": 2, "seed": 1},
+    {"directions": 1, "layers": 3, "T": 5, "D": 3, "H": 2, "seed": 4},
+    {"directions": 2, "layers": 3, "T": 7, "D": 2, "H": 3, "seed": 9, "X-6-1": "-2.5"},
+])
+def test_bidirectional_stacked_states_outputs_and_h_n_match_a_numpy_loop(client, params):
+    numbers, values = page(client, "bidirectional-stacked", params)
+    dirs, L = int(values["directions"]), int(values["layers"])
+    T, D, H = int(values["T"]), int(values["D"]), int(values["H"])
+    below = grid(values, "X", T, D)                    # h_t^(0) = x_t
+    finals = []
+    for l in range(L):
+        width = D if l == 0 else dirs * H
+        states = np.zeros((T, dirs * H))
+        for d in range(dirs):
+            suffix = f"_l{l}" + ("_reverse" if d else "")
+            W_x = _shown_weight(numbers, "weight_ih" + suffix, H, width)
+            W_h = _shown_weight(numbers, "weight_hh" + suffix, H, H)
+            b = _shown_weight(numbers, "bias_ih" + suffix, H)
+            h = np.zeros(H)
+            for t in (range(T) if d == 0 else reversed(range(T))):
+                h = np.tanh(W_x @ below[t] + W_h @ h + b)
+                states[t, d * H:(d + 1) * H] = h
+                close(numbers[f"h{l + 1}{'fb'[d]}_{t + 1}"], h)
+            finals.append(h)                           # forward: h_T; backward: h_1
+        below = states
+    for t in range(T):
+        close(numbers[f"out_{t + 1}"], below[t])      # the top layer, [h→_t ; h←_t]
+    assert not any(key.startswith(f"h{L + 1}") for key in numbers)
+    for k, h in enumerate(finals):                     # layer by layer, forward first
+        close(numbers[f"hn_{k}"], h)
+    assert f"hn_{L * dirs}" not in numbers
+    # output[-1] is h_n's top forward row and, with two directions, h←_T, not h_n[-1] = h←_1
+    close(numbers["output_last"], below[-1])
+    close(numbers["summary"], np.concatenate(finals[-dirs:]))
+    np.testing.assert_array_equal(numbers["output_last"][:H], numbers["hn_" + str((L - 1) * dirs)])
+    if dirs == 1:
+        assert numbers["output_last"] == numbers["summary"] == numbers[f"hn_{L - 1}"]
+    elif T > 1:
+        assert numbers["output_last"][H:] != numbers[f"hn_{L * dirs - 1}"]
+    # Parameters: dirs x (H in + H^2 + 2H) per layer, in = D for layer 1 and dirs H above it
+    total = 0
+    for l in range(L):
+        width = D if l == 0 else dirs * H
+        per_direction = H * width + H * H + 2 * H
+        assert numbers[f"params_{l + 1}"] == [width, per_direction, dirs * per_direction]
+        total += dirs * per_direction
+    assert numbers["params_total"] == [total]
+
+
+def test_bidirectional_parameter_counts_are_the_courses_examples():
+    from rnncore import RNN
+
+    from studyapp.demos import bidirectional
+    # topic 120: nn.RNN(input_size=10, hidden_size=20, num_layers=2) has 640 + 840 = 1480
+    net = RNN(10, 20, num_layers=2, dtype=np.float64, seed=0)
+    counted = bidirectional._parameters(net, 1, 2, 20, 10)
+    assert [row["count"] for row in counted["rows"]] == [640, 840] and counted["total"] == 1480
+    # topic 110: a bidirectional upper layer reads 2H: weight_ih_l1 is H x 2H
+    net = RNN(5, 4, num_layers=2, bidirectional=True, dtype=np.float64, seed=0)
+    counted = bidirectional._parameters(net, 2, 2, 4, 5)
+    assert [row["input"] for row in counted["rows"]] == [5, 8]
+    assert [row["count"] for row in counted["rows"]] == [2 * (20 + 16 + 8), 2 * (32 + 16 + 8)]
+
+
 # ---- activation functions ------------------------------------------------------------------
 
 def sigmoid(a):

@@ -76,6 +76,8 @@ def _query(params):
 EDITS = {
     "hidden-state": {"D": 4, "H": 4, "Q": 4, "nonlinearity": "relu", "W_x-0-2": "2"},
     "forward-propagation": {"T": 20, "D": 4, "H": 8, "X-19-3": "-2"},
+    "bidirectional-stacked": {"directions": 2, "layers": 3, "T": 12, "D": 4, "H": 4,
+                              "X-11-3": "-2"},
     "lstm-cell": {"D": 4, "H": 3, "T": 16, "shift_f": "-2.5", "W_x-f2-3": "1.5"},
     "gru-cell": {"D": 4, "H": 4, "T": 16, "shift_r": "3", "shift_z": "-1", "W_h-n3-3": "-2"},
     "activation-functions": {"a": "-4.5", "w_h": "2.5", "T": 100, "Q": 10, "span": 20},

@@ -46,6 +46,8 @@ def test_demo_sizes_lie_within_the_engine_limits():
                 assert bound.max <= limits.MAX_SEQ_LEN
             if name in ("output_size", "classes"):
                 assert bound.max <= limits.MAX_OUTPUT_SIZE
+            if name == "num_layers":
+                assert bound.max <= limits.MAX_LAYERS
             if name == "seed":
                 assert (bound.min, bound.max) == (0, limits.MAX_SEED)
     clipping = DEMOS["clipping"]

@@ -33,6 +33,7 @@ from . import GRU, LSTM, RNN, Linear, gru_step_trace, lstm_step_trace, rnn_step_
 from .activations import (relu, relu_derivative, sigmoid, sigmoid_derivative, softmax, tanh,
                           tanh_derivative)
 from .analysis import hidden_gradient_norms
+from .heads import linear_forward
 from .losses import ctc_alignments, ctc_loss, cross_entropy, log_softmax, mse_loss
 from .product_bounds import (DEMO_CALL_MS, DEMOS, LAB, LAB_RUN_BYTES, LAB_STEP_MS,
                              lab_max_config)
@@ -104,6 +105,17 @@ def demo_calls() -> dict[str, callable]:
         RNN(bi["input_size"], bi["hidden_size"], num_layers=bi["num_layers"],
             bidirectional=bi["directions"] == 2, dtype=np.float64, seed=0).forward(x_bidirectional)
     calls["bidirectional"] = bidirectional
+
+    ff = _top("feedforward_vs_recurrent")
+    fD, fH, fT = ff["input_size"], ff["hidden_size"], ff["seq_len"]
+    x_ff = np.zeros((fT, fT, fD))              # one sequence per pattern position, as a batch
+    x_ff[np.arange(fT), np.arange(fT)] = rng.uniform(-1, 1, fD)
+    W_1, b_1 = rng.uniform(-1, 1, (fH, fT * fD)), np.zeros(fH)
+
+    def feedforward_vs_recurrent():
+        tanh(linear_forward(x_ff.transpose(1, 0, 2).reshape(fT, fT * fD), W_1, b_1)[0])
+        RNN(fD, fH, dtype=np.float64, seed=0).forward(x_ff)
+    calls["feedforward_vs_recurrent"] = feedforward_vs_recurrent
 
     a = _top("activations")
     grid = np.linspace(-a["x_max"], a["x_max"], a["points"])

@@ -105,6 +105,15 @@ DEMOS: dict[str, dict[str, Bound]] = {
         "seq_len": Bound(1, 50, 8, "T"),
         "seed": Bound(0, limits.MAX_SEED, 0, "draws the weights and the inputs"),
     },
+    # one sequence with a pattern at each position k = 1..T, as a batch: linear_forward over the
+    # concatenated sequences (a feedforward layer, W_1 is H x T*D) and a float64 RNN layer
+    "feedforward_vs_recurrent": {
+        "input_size": Bound(1, 4, 2, "D, entries of x_t and of the pattern"),
+        "hidden_size": Bound(1, 4, 3, "H, hidden units of both networks"),
+        "seq_len": Bound(1, 10, 5, "T; the feedforward input has T*D entries"),
+        "position": Bound(1, 10, 2, "k, the step where the pattern appears"),
+        "seed": Bound(0, limits.MAX_SEED, 0, "draws the weights of both networks"),
+    },
     # a float64 RNN layer, stacked and bidirectional, over one short sequence: every state of
     # every layer and direction, the outputs and h_n shown (the page lists each as numbers)
     "bidirectional": {

@@ -22,6 +22,7 @@ BUDGET_MS = 50.0
 
 # The costliest parameters each form offers (checked against the forms' bounds when run).
 AT_BOUNDS = {
+    "feedforward-vs-recurrent": {"D": "max", "H": "max", "T": "max", "k": "max"},
     "hidden-state": {"D": "max", "H": "max", "Q": "max"},
     "lstm-cell": {"D": "max", "H": "max", "T": "max"},
     "gru-cell": {"D": "max", "H": "max", "T": "max"},

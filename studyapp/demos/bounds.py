@@ -117,6 +117,13 @@ SEQUENCE_HIDDEN_SIZE = _narrow(_engine("forward", "hidden_size"), 8,
 SEQUENCE_LENGTH = _narrow(_engine("forward", "seq_len"), 20,
                           "each step is a column of the drawing and a row of inputs")
 
+# Feedforward vs recurrent: a one-hidden-layer feedforward net over the concatenated sequence
+# (linear_forward, W_1 is H x T*D) beside an RNN layer, with the pattern at each position k.
+CONTRAST_INPUT_SIZE = _engine("feedforward_vs_recurrent", "input_size")
+CONTRAST_HIDDEN_SIZE = _engine("feedforward_vs_recurrent", "hidden_size")
+CONTRAST_LENGTH = _engine("feedforward_vs_recurrent", "seq_len")
+CONTRAST_POSITION = _engine("feedforward_vs_recurrent", "position")
+
 # Bidirectional and stacked RNNs: one RNN layer (num_layers, bidirectional) over a sequence,
 # every state of every layer and direction listed as numbers.
 STACK_INPUT_SIZE = _engine("bidirectional", "input_size")

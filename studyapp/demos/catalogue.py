@@ -14,8 +14,8 @@ from types import ModuleType
 
 from django.urls import reverse
 
-from . import (activations, bidirectional, forms, forward_pass, gradient_flow, gru_cell,
-               hidden_state, losses, lstm_cell)
+from . import (activations, bidirectional, feedforward_recurrent, forms, forward_pass,
+               gradient_flow, gru_cell, hidden_state, losses, lstm_cell)
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,12 @@ class Demo:
 
 
 DEMOS: tuple[Demo, ...] = (
+    Demo("feedforward-vs-recurrent", "Feedforward vs recurrent: one network for any length",
+         "A pattern in an otherwise-zero sequence, read by a feedforward network over the "
+         "concatenated input ($W_1$ is $H \\times TD$) and by an RNN: parameters against $T$, "
+         "and what moving the pattern to another step does to each.",
+         ("feedforward-vs-recurrent", "sequences"), feedforward_recurrent,
+         forms.FeedforwardRecurrentForm),
     Demo("hidden-state", "Hidden state, step by step",
          "Edit $W_x$, $W_h$, $b$, $x_1$ and $h_0$ and watch every intermediate of "
          "$h_1 = f(W_x x_1 + W_h h_0 + b)$, then the output layer and the next step.",

@@ -43,10 +43,11 @@ def cell_grid(z, x, y, *, zmin: float, zmax: float, colorscale: str = "RdBu",
 
 
 def states_heatmap(states, row_labels: list[str], *, limit: float, title: str,
-                   margin_left: int = 64) -> dict:
+                   margin_left: int = 64, x_title: str = "step t", x_symbol: str = "t") -> dict:
     """Hidden states over time as a `cell_grid` figure: states (T, rows), one row of cells per
     entry of `row_labels` (top to bottom), one column per step t = 1..T, coloured on
-    [-limit, limit] (blue > 0, red < 0)."""
+    [-limit, limit] (blue > 0, red < 0). x_title, x_symbol: the columns' axis title and the
+    symbol hover writes (another index than the step: "pattern position k", "k")."""
     states = np.asarray(states, dtype=np.float64)
     T = states.shape[0]
     size, layout = max(14, min(30, 520 // T)), {}
@@ -54,9 +55,9 @@ def states_heatmap(states, row_labels: list[str], *, limit: float, title: str,
         size, layout["height"] = min(size, 22), 84 + 26 * len(row_labels)
     trace = cell_grid(states.T, list(range(1, T + 1)), row_labels, zmin=-limit, zmax=limit,
                       colorscale="RdBu", reversescale=True, name="h_t",
-                      hover="t = %{x}, %{y}: %{customdata:.5f}", size=size)
+                      hover=x_symbol + " = %{x}, %{y}: %{customdata:.5f}", size=size)
     return figure([trace], title={"text": title, "x": 0},
-                  xaxis={"title": {"text": "step t"}, "dtick": 1, "showgrid": False,
+                  xaxis={"title": {"text": x_title}, "dtick": 1, "showgrid": False,
                          "zeroline": False, "range": [0.4, T + 0.6]},
                   yaxis={"autorange": "reversed", "type": "category", "showgrid": False},
                   showlegend=False, margin={"l": margin_left, "r": 16, "t": 36, "b": 48},

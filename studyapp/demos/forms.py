@@ -18,8 +18,8 @@ import numpy as np
 from django import forms
 from django.http import QueryDict
 
-from . import (activations, bidirectional, bounds, forward_pass, gradient_flow, gru_cell,
-               hidden_state, losses, lstm_cell)
+from . import (activations, bidirectional, bounds, feedforward_recurrent, forward_pass,
+               gradient_flow, gru_cell, hidden_state, losses, lstm_cell)
 from .display import number
 
 
@@ -448,6 +448,27 @@ class BidirectionalForm(DemoForm):
     grids = (Grid("X", "x_t", r"x_1, \dots, x_T \text{ (one row per step)}", "T", "D"),)
     draw = staticmethod(bidirectional.draw)
     defaults = bidirectional.DEFAULTS
+
+
+class FeedforwardRecurrentForm(DemoForm):
+    T = size_field("Sequence length T", bounds.CONTRAST_LENGTH)
+    D = size_field("Input size D", bounds.CONTRAST_INPUT_SIZE)
+    H = size_field("Hidden size H", bounds.CONTRAST_HIDDEN_SIZE)
+    k = size_field("Pattern position k", bounds.CONTRAST_POSITION,
+                   "The step where the pattern p appears; every other step is all 0. At most T.")
+    seed = seed_field("Draws the weights of both networks (and p, if the link does not give "
+                      "it); Resample draws a new one.")
+
+    grids = (Grid("p", "p", r"p \text{ (the pattern, } x_k = p)", "D"),)
+    draw = staticmethod(feedforward_recurrent.draw)
+    defaults = feedforward_recurrent.DEFAULTS
+
+    def clean(self):
+        cleaned = super().clean()
+        T, k = cleaned.get("T"), cleaned.get("k")
+        if T is not None and k is not None and k > T:
+            self.add_error("k", f"Pattern position k: choose from 1 to T = {T}.")
+        return cleaned
 
 
 class ActivationsForm(DemoForm):

@@ -249,7 +249,8 @@ def test_demo_pages_keep_the_front_end_rules(page, live_server, course, console_
     expect(page.locator("h1")).to_have_text("Hidden state, step by step")
     page.wait_for_load_state("load")
     for slug in ("hidden-state", "forward-propagation", "activation-functions", "losses",
-                 "vanishing-gradients", "lstm-cell", "gru-cell", "bidirectional-stacked"):
+                 "vanishing-gradients", "lstm-cell", "gru-cell", "bidirectional-stacked",
+                 "feedforward-vs-recurrent"):
         page.goto(f"{live_server.url}/demos/{slug}/")
         assert page.evaluate("htmx.config.allowEval") is False
         assert page.evaluate("[...document.scripts].filter(s => !s.src).length") == 0

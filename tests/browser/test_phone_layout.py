@@ -104,7 +104,8 @@ def test_no_page_scrolls_sideways_on_a_phone(page, live_server, course, console_
     paths = ["/", "/topics/gru/", "/topics/sequences/", "/topics/deep-rnns/", "/topics/applications/", "/review/", "/review/stats/", "/review/stats/topics/gru/",
              f"/review/cards/{cards[0].slug}/", "/review/settings/", "/review/data/", "/quiz/", "/quiz/history/",
              "/demos/", "/demos/hidden-state/", "/demos/forward-propagation/", "/demos/activation-functions/",
-             "/demos/losses/", "/demos/vanishing-gradients/", "/demos/lstm-cell/", "/demos/gru-cell/", "/lab/", "/accounts/login/", "/accounts/signup/"]
+             "/demos/losses/", "/demos/vanishing-gradients/", "/demos/lstm-cell/", "/demos/gru-cell/",
+             "/demos/feedforward-vs-recurrent/", "/lab/", "/accounts/login/", "/accounts/signup/"]
     for path in paths:
         page.goto(live_server.url + path)
         page.wait_for_load_state("load")

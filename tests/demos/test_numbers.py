@@ -524,3 +524,60 @@ def test_gru_reset_gate_decides_what_the_candidate_uses(client):
     take, _ = page(client, "gru-cell", {**defaults, "shift_z": -6})
     assert abs(keep["h_1"][0] - float(defaults["h_0-0"])) < 0.01
     assert abs(take["h_1"][0] - take["n_1"][0]) < 0.01
+
+
+# ---- feedforward vs recurrent ----------------------------------------------------------------
+
+@pytest.mark.parametrize("params", [
+    None,                                                          # D 2, H 3, T 5, k 2, p one-hot
+    {"D": 3, "H": 4, "T": 7, "k": 6, "seed": 9, "p-0": "0.5", "p-1": "-1.5", "p-2": "2"},
+    {"D": 1, "H": 2, "T": 10, "k": 10, "seed": 3},
+])
+def test_feedforward_vs_recurrent_matches_plain_numpy(client, params):
+    numbers, values = page(client, "feedforward-vs-recurrent", params)
+    D, H, T, k = (int(values[name]) for name in ("D", "H", "T", "k"))
+    p = grid(values, "p", D)
+    W_1 = np.array(numbers["W_1"]).reshape(H, T * D)          # the weights the page lists
+    W_x = np.array(numbers["W_x"]).reshape(H, D)
+    W_h = np.array(numbers["W_h"]).reshape(H, H)
+    mlp, after = [], []
+    for j in range(1, T + 1):
+        X = np.zeros((T, D))
+        X[j - 1] = p
+        h_mlp = np.tanh(W_1 @ X.ravel())                       # b_1 = 0
+        close(numbers[f"pos_mlp_{j}"], h_mlp)
+        h, states = np.zeros(H), []
+        for t in range(T):
+            h = np.tanh(W_x @ X[t] + W_h @ h)                  # b = 0
+            states.append(h)
+        close(numbers[f"pos_rnn_{j}"], states[j - 1])
+        mlp.append(h_mlp)
+        after.append(states[j - 1])
+        if j == k:
+            close(numbers["mlp_a"], W_1 @ X.ravel())
+            close(numbers["mlp_h"], h_mlp)
+            close(numbers["rnn_h_k"], states[k - 1])
+            for t in range(T):
+                close(numbers[f"rnn_h_{t + 1}"], states[t])
+    # The RNN's state right after the pattern is the same wherever it is: tanh(W_x p); the
+    # feedforward response moves with the columns of W_1 the pattern meets.
+    for state in after:
+        np.testing.assert_allclose(state, np.tanh(W_x @ p), atol=1e-12)
+        assert numbers[f"pos_rnn_{k}"] == numbers["pos_rnn_1"]
+    if T > 1 and np.any(p != 0):
+        assert any(numbers[f"pos_mlp_{j}"] != numbers["pos_mlp_1"] for j in range(2, T + 1))
+        assert not np.allclose(mlp[0], mlp[-1])
+    # Parameters: H T D + H (the hidden layer) and H D + H^2 + H (one bias, as the course),
+    # H D + H^2 + 2H as rnncore and PyTorch count them; against T, the RNN's stays put.
+    assert numbers["params_mlp"] == [H * T * D + H]
+    assert numbers["params_rnn"] == [H * D + H * H + H, H * D + H * H + 2 * H]
+    for n in range(1, 11):
+        assert numbers[f"growth_{n}"] == [n, H * n * D + H, H * D + H * H + H]
+    assert "growth_11" not in numbers
+
+
+def test_feedforward_vs_recurrent_columns_keep_their_entries_when_t_changes():
+    from studyapp.demos import feedforward_recurrent as ffr
+    short = ffr.weights(D=2, H=3, T=4, seed=7)["W_1"]
+    long = ffr.weights(D=2, H=3, T=6, seed=7)["W_1"]
+    np.testing.assert_array_equal(long[:, :8], short)          # steps 1..4 keep their columns

@@ -74,6 +74,7 @@ def _query(params):
 
 # Each demo at its bounds (the largest sizes it offers), and one entry edited.
 EDITS = {
+    "feedforward-vs-recurrent": {"T": 10, "D": 4, "H": 4, "k": 10, "p-3": "-2"},
     "hidden-state": {"D": 4, "H": 4, "Q": 4, "nonlinearity": "relu", "W_x-0-2": "2"},
     "forward-propagation": {"T": 20, "D": 4, "H": 8, "X-19-3": "-2"},
     "bidirectional-stacked": {"directions": 2, "layers": 3, "T": 12, "D": 4, "H": 4,
@@ -223,6 +224,15 @@ def test_the_bounds_themselves_are_accepted(client, slug):
                     and name != "seed":
                 params[name] = getattr(field, which)
         assert client.get(url(slug, params)).status_code == 200, params
+
+
+def test_a_pattern_position_past_the_sequence_is_a_message_beside_it(client):
+    for headers in ({}, HTMX):
+        response = client.get(url("feedforward-vs-recurrent", {"T": 3, "k": 5}), headers=headers)
+        assert response.status_code == 400
+        text = response.content.decode()
+        start = text.index('id="id_k-errors"')
+        assert "choose from 1 to T = 3" in text[start:text.index("</p>", start)]
 
 
 def test_ctc_target_longer_than_the_steps_allow_is_a_field_error(client):

@@ -15,10 +15,6 @@ register = template.Library()
 
 
 @register.simple_tag
+@lru_cache(maxsize=1)  # the same text on every page
 def plot_template():
-    return _plot_template()
-
-
-@lru_cache(maxsize=1)
-def _plot_template():
     return escape(json.dumps(site_template(), separators=(",", ":")))

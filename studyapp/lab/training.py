@@ -268,10 +268,11 @@ def pause_run(*, run: Run) -> RunState:
     return describe(run=run, trainer=_load(run))
 
 
-def step_run(*, run: Run) -> RunState:
-    """Pause the run and train exactly one step."""
+def step_run(*, run: Run, steps: int = 1) -> RunState:
+    """Pause the run and train `steps` steps (a chunk for a page without JavaScript, where
+    nothing polls; bounded in time as a poll's chunk is)."""
     trainer = _load(run)
-    trainer.advance(1)
+    trainer.advance(steps, max_seconds=bounds.CHUNK_SECONDS)   # the first step is always taken
     if not _store(run, expected_version=run.version, running=False, **run_columns(trainer)):
         trainer = _lost(run)
     return describe(run=run, trainer=trainer)

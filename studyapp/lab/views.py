@@ -169,6 +169,11 @@ def run_poll(request: HtmxHttpRequest, run_id: int):
 @require_POST
 @_readable
 def run_start(request: HtmxHttpRequest, run_id: int):
+    if not request.htmx:
+        # Without JavaScript nothing polls: a plain Start trains one chunk here and stays paused,
+        # so the page it returns to shows the new steps and offers the next chunk.
+        return _act_and_show(request, run_id, lambda run: training.step_run(
+            run=run, steps=bounds.chunk_steps(run.max_steps)))
     run = _own_run(request, run_id)
     form = _poll_input(request)
     since = form.cleaned_data["since"] if form else None
@@ -178,11 +183,6 @@ def run_start(request: HtmxHttpRequest, run_id: int):
         state = training.state_of(run=run)
         state.notice = str(refused)
         return _live(request, state, since=since, status=409)
-    if not request.htmx:
-        # Without JavaScript nothing polls: a plain Start trains one chunk here and pauses, so
-        # the page it returns to shows the new steps and offers the next chunk.
-        training.poll_run(run=run)
-        state = training.pause_run(run=run)
     return _live(request, state, since=since)
 
 

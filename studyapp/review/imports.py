@@ -328,26 +328,23 @@ def insert_reviews(entries: list[Review]) -> None:
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     for entry in entries:
         entry.card_state_id = entry.card_state.pk  # set after the states were created
-    settings_field = Review._meta.get_field("settings")
-    prepared: dict[int, object] = {}  # the entries of one import share one settings dict
     # Times and JSON need the backend's preparation; every other field of a log entry holds an
     # int, str, float, bool or None, which its preparation returns unchanged (and no field has
     # auto_now), so those are passed as they are: half the cost of preparing 10,000 rows.
-    needs_prep = [isinstance(f, (DateTimeField, JSONField)) for f in fields]
+    prepared = [(f.attname, f if isinstance(f, (DateTimeField, JSONField)) else None) for f in fields]
+    encoded: dict[int, object] = {}  # the entries of one import share one settings dict: once
 
-    def prep(f, entry, needed):
-        value = getattr(entry, f.attname)
-        if not needed:
+    def column(entry, name, field):
+        value = getattr(entry, name)
+        if field is None:
             return value
-        if f is settings_field:
-            key = id(value)
-            if key not in prepared:
-                prepared[key] = (value, f.get_db_prep_save(value, connection))
-            return prepared[key][1]
-        return f.get_db_prep_save(value, connection)
+        if name == "settings":
+            if id(value) not in encoded:
+                encoded[id(value)] = (value, field.get_db_prep_save(value, connection))
+            return encoded[id(value)][1]
+        return field.get_db_prep_save(value, connection)
 
-    columns_prep = list(zip(fields, needs_prep, strict=True))
-    rows = [tuple(prep(f, entry, needed) for f, needed in columns_prep) for entry in entries]
+    rows = [tuple(column(entry, name, field) for name, field in prepared) for entry in entries]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 2000):
             cursor.executemany(sql, rows[start:start + 2000])

@@ -156,7 +156,8 @@ def restore(request: HtmxHttpRequest):
     except imports.LogError as error:
         return _refuse(request, "restore", str(error), 400)
     except RestoreError as error:
-        return _refuse(request, "restore", f"{error} Nothing was restored.", 400)
+        # The checks name what is wrong, some as a sentence, some as a phrase: one full stop.
+        return _refuse(request, "restore", f"{str(error).rstrip('.')}. Nothing was restored.", 400)
     return _respond(request, "restore", learner, restored=restored)
 
 

@@ -271,7 +271,7 @@ def check_review(review, keys: Keys) -> ReviewPlan:
                 replayed = scheduling.replay_entry(state=replayed, entry=entry, card_slug=slug)
         if _normal(replayed) != _normal(state):
             raise RestoreError(f"card “{slug}”: its log does not replay to its state in the backup "
-                               "(the file was changed or is damaged); nothing was restored.")
+                               "(the file was changed or is damaged).")
     return ReviewPlan(settings=settings, states=states, entries=entries, cards=cards)
 
 
